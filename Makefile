@@ -1,0 +1,39 @@
+# Two commands set everything up on a fresh machine: `make run` (the demo) and `make test` (the suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/demo.sqlite3 CELERY_BROKER_URL=
+TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
+	ALLOWED_HOSTS=testserver,127.0.0.1,localhost \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/idadmin} \
+	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15} \
+	SECURE_SSL_REDIRECT=0 LOG_FORMAT=text
+
+.PHONY: run test install install-dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	@echo "Serving http://127.0.0.1:8000 (Ctrl-C to stop). Sign in at http://127.0.0.1:8000/console/ with the e-mail and password above."
+	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install-dev
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) demo.sqlite3 staticfiles

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from tenants.console_site import console_site
+
+admin.site.site_header = "Identity admin (staff)"
+admin.site.site_title = "Identity admin"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="console:index", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("console/", console_site.urls),
+    path("accounts/", include("accounts.urls")),
+]

@@ -1,0 +1,70 @@
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from oauth2_provider.models import AbstractApplication
+
+from tenants.models import TenantModel
+from tenants.public_ids import PublicIdField, new_public_id
+
+
+def new_client_id() -> str:
+    return new_public_id("OQ")
+
+
+class Application(TenantModel, AbstractApplication):
+    """An IdP's OAuth client (django-oauth-toolkit's swappable Application), owned by one org."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        DISABLED = "disabled", "Disabled"
+
+    client_id = models.CharField(max_length=34, unique=True, default=new_client_id, editable=False)
+    description = models.TextField(blank=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    allowed_scopes = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    access_token_lifetime = models.PositiveIntegerField(default=3600, help_text="Seconds")
+    # During a rotation grace period the previous secret (hashed, as the current one) still works.
+    previous_client_secret = models.CharField(max_length=255, blank=True, editable=False)
+    previous_client_secret_expires = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        indexes = [models.Index(fields=["org", "status"], name="oauthapps_app_org_status")]
+
+
+def hash_bearer_token(raw: str) -> str:
+    # Bearer tokens carry 256 random bits, so a fast hash is enough and keeps lookups indexable.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ScimToken(TenantModel):
+    """A static bearer token an IdP sends to the SCIM service (Okta "HTTP Header" mode and others)."""
+
+    public_id = PublicIdField(prefix="ST")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list)
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    expires = models.DateTimeField(null=True, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["org", "revoked"], name="oauthapps_scimtoken_org_rev")]
+        ordering = ["-created"]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def generate_raw_token() -> str:
+        return f"{settings.PRODUCT_SLUG}_scim_{secrets.token_urlsafe(32)}"

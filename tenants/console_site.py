@@ -1,0 +1,111 @@
+"""The org console: an AdminSite whose every page runs inside the signed-in member's org scope."""
+
+from dataclasses import dataclass
+from functools import update_wrapper
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.forms import AuthenticationForm
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from . import selectors
+
+
+class ConsoleSignInForm(AuthenticationForm):
+    """Any active person may sign in; what they see depends on their role in the chosen org."""
+
+    username = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    required_css_class = "required"
+
+
+@dataclass(frozen=True)
+class ConsolePage:
+    route: str
+    view: object
+    name: str
+    nav_label: str | None
+    nav_order: int
+    needs_org: bool
+
+
+class ConsoleSite(admin.AdminSite):
+    site_header = "Identity console"
+    site_title = "Identity console"
+    index_title = "Overview"
+    login_form = ConsoleSignInForm
+
+    def __init__(self, name="console"):
+        super().__init__(name=name)
+        self._pages: list[ConsolePage] = []
+
+    def register_page(self, route, view, *, name, nav_label=None, nav_order=100, needs_org=True):
+        """Add a page; apps call this from their console.py (autodiscovered like admin.py)."""
+        self._pages.append(ConsolePage(route, view, name, nav_label, nav_order, needs_org))
+
+    def has_permission(self, request):
+        return request.user.is_active and request.user.is_authenticated
+
+    # AdminSite's own pages that make sense without a chosen org.
+    _views_without_org = {"logout", "password_change", "password_change_done", "i18n_javascript"}
+
+    def admin_view(self, view, cacheable=False, needs_org=True):
+        needs_org = needs_org and getattr(view, "__name__", "") not in self._views_without_org
+
+        def org_view(request, *args, **kwargs):
+            request.current_app = self.name
+            if needs_org:
+                if request.membership is None:
+                    return redirect("console:choose_org")
+                if not request.membership.can_administer:
+                    return self.no_access(request)
+            return view(request, *args, **kwargs)
+
+        return super().admin_view(update_wrapper(org_view, view), cacheable)
+
+    def get_urls(self):
+        pages = [
+            path(page.route, self.admin_view(page.view, needs_org=page.needs_org), name=page.name)
+            for page in self._pages
+        ]
+        own = [
+            path("choose-org/", self.admin_view(self.choose_org, needs_org=False), name="choose_org"),
+        ]
+        return own + pages + super().get_urls()
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        context["org"] = getattr(request, "org", None)
+        context["membership"] = getattr(request, "membership", None)
+        if context["membership"] is not None and context["membership"].can_administer:
+            current = request.resolver_match.url_name if request.resolver_match else None
+            context["console_nav"] = [
+                {"label": page.nav_label, "url": reverse(f"{self.name}:{page.name}"), "active": page.name == current}
+                for page in sorted(self._pages, key=lambda page: page.nav_order)
+                if page.nav_label
+            ]
+        return context
+
+    def choose_org(self, request):
+        from .middleware import SESSION_ORG_KEY
+
+        memberships = list(selectors.memberships_of_user(request.user))
+        if request.method == "POST":
+            chosen = next((m for m in memberships if m.org.public_id == request.POST.get("org")), None)
+            if chosen is not None:
+                request.session[SESSION_ORG_KEY] = chosen.org.public_id
+                return redirect("console:index")
+        context = {**self.each_context(request), "title": "Choose an organization", "memberships": memberships}
+        return TemplateResponse(request, "console/choose_org.html", context)
+
+    def no_access(self, request):
+        context = {
+            **self.each_context(request),
+            "title": "Ask an administrator",
+            "administrators": selectors.org_administrators(request.org),
+        }
+        return TemplateResponse(request, "console/no_access.html", context, status=403)
+
+
+console_site = ConsoleSite()

@@ -1,0 +1,56 @@
+"""Create (idempotently) the demo org "Acme" and its owner, and print how to sign in."""
+
+import json
+import secrets
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.urls import reverse
+
+from accounts.models import User
+from tenants import services
+from tenants.models import Membership, Organization
+from tenants.scoping import org_scope
+
+DEMO_ORG_NAME = "Acme"
+DEMO_OWNER_EMAIL = "demo@acme.example"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo org Acme with owner demo@acme.example. Safe to run again: nothing is duplicated, "
+        "and the owner gets a new random password, which is printed."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="Print one JSON object of everything created.")
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        password = secrets.token_urlsafe(12)
+        owner, _ = User.objects.get_or_create(email=DEMO_OWNER_EMAIL, defaults={"display_name": "Demo Owner"})
+        owner.set_password(password)
+        owner.save()
+
+        org = Organization.objects.filter(name=DEMO_ORG_NAME).order_by("pk").first()
+        if org is None:
+            org = services.organization_create(name=DEMO_ORG_NAME, owner=owner)
+        with org_scope(org):
+            Membership.objects.update_or_create(user=owner, defaults={"org": org, "role": Membership.Role.OWNER})
+
+        console_url = settings.PUBLIC_BASE_URL + reverse("console:index")
+        result = {
+            "organization": {"id": org.public_id, "name": org.name},
+            "owner": {"email": owner.email, "password": password},
+            "console_url": console_url,
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(result, indent=2))
+        else:
+            self.stdout.write(
+                f"Demo org {org.name} ({org.public_id}) is ready.\n"
+                f"Sign in at {console_url}\n"
+                f"  e-mail:   {owner.email}\n"
+                f"  password: {password}\n"
+            )

@@ -1,0 +1,42 @@
+import pytest
+
+from config.celery import app as celery_app
+from tenants.models import Membership
+from tests.factories import OrganizationFactory, UserFactory, add_member
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """Production serves hashed static files from collectstatic's manifest; tests don't collect."""
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture(autouse=True)
+def eager_celery():
+    """Tasks run inline in tests unless a test starts a real worker."""
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory(name="Acme")
+
+
+@pytest.fixture
+def other_org(db):
+    return OrganizationFactory(name="Globex")
+
+
+@pytest.fixture
+def owner(org):
+    user = UserFactory(email="owner@acme.example")
+    add_member(org, user, Membership.Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def owner_client(client, owner, org):
+    client.force_login(owner)
+    return client
