@@ -1,0 +1,41 @@
+import pytest
+from django.test import RequestFactory
+
+from oauthapps import scopes
+from oauthapps.credentials import CredentialError, principal_from_request
+from oauthapps.services import scim_token_create
+
+
+def request_with(header=None, query=""):
+    headers = {"HTTP_AUTHORIZATION": header} if header else {}
+    return RequestFactory().get("/scim/v2/Users" + query, **headers)
+
+
+def test_a_scim_token_resolves_to_its_org_and_scopes(org, other_org):
+    _, raw = scim_token_create(org=org, actor=None, name="Okta", scopes=[scopes.READ])
+    scim_token_create(org=other_org, actor=None, name="Okta", scopes=list(scopes.MANAGED_USERS))
+    principal = principal_from_request(request_with(f"Bearer {raw}"))
+    assert principal.org == org
+    assert principal.scopes == {scopes.READ}
+    with pytest.raises(CredentialError) as missing:
+        principal.require(scopes.DELETE)
+    assert missing.value.status == 403
+
+
+@pytest.mark.parametrize("header", [None, "non-token", "Bearer ", "Bearer nope", "Basic abc"])
+def test_missing_or_unknown_credentials_are_401(db, header):
+    with pytest.raises(CredentialError) as error:
+        principal_from_request(request_with(header))
+    assert error.value.status == 401
+
+
+def test_a_token_in_the_query_string_is_refused(org):
+    _, raw = scim_token_create(org=org, actor=None, name="Okta", scopes=[scopes.READ])
+    with pytest.raises(CredentialError, match="Authorization header"):
+        principal_from_request(request_with(f"Bearer {raw}", f"?access_token={raw}"))
+
+
+def test_the_raw_token_is_not_stored(org):
+    token, raw = scim_token_create(org=org, actor=None, name="Okta", scopes=[scopes.READ])
+    token.refresh_from_db()
+    assert raw not in token.token_hash
