@@ -35,6 +35,7 @@ class ConsoleSite(admin.AdminSite):
     site_title = "Identity console"
     index_title = "Overview"
     login_form = ConsoleSignInForm
+    site_url = None  # the console is the site; no "View site" link
 
     def __init__(self, name="console"):
         super().__init__(name=name)
