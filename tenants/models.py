@@ -1,3 +1,4 @@
+import math
 from datetime import timedelta
 
 from django.conf import settings
@@ -134,4 +135,5 @@ class Domain(TenantModel):
         deadline = self.reverification_deadline()
         if deadline is None:
             return None
-        return max(0, (deadline - (now or timezone.now())).days)
+        # Rounded up: "1 day left" until the very last moment, "30" right after the first failure.
+        return max(0, math.ceil((deadline - (now or timezone.now())) / timedelta(days=1)))

@@ -163,7 +163,8 @@ def test_a_failed_recheck_makes_it_uncertain_and_starts_the_countdown(org, owner
     assert domain.status == Status.VERIFIED_UNCERTAIN
     assert domain.uncertain_since == now
     assert domain.days_left_to_reverify(now) == 30
-    assert domain.days_left_to_reverify(now + timedelta(days=29, hours=1)) == 0
+    assert domain.days_left_to_reverify(now + timedelta(days=29, hours=1)) == 1
+    assert domain.days_left_to_reverify(now + timedelta(days=30)) == 0
 
 
 def test_the_other_method_passing_keeps_it_verified(org, owner, dns_zone, web_files):
