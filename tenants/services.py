@@ -223,15 +223,16 @@ def _notify_owners_of_lapse(domain: Domain) -> None:
 
 
 def domain_reverify(*, org: Organization, domain_id: int, now: datetime | None = None) -> Domain | None:
-    """The daily re-check of a verified domain: either method passing keeps it verified.
+    """Check both methods now: the daily re-check of verified domains, and staff's "Re-verify now".
 
-    A failure makes it verified-uncertain; after REVERIFICATION_GRACE of failures it becomes
-    unverified and the org's owners get an e-mail. Returns None when the domain was removed.
+    Either method passing verifies the domain. A failure makes a verified domain verified-uncertain;
+    after REVERIFICATION_GRACE of failures it becomes unverified and the org's owners get an e-mail.
+    An unverified domain only records why it failed. Returns None when the domain was removed.
     """
     now = now or timezone.now()
     with org_scope(org):
         domain = Domain.objects.filter(pk=domain_id).first()
-    if domain is None or not domain.is_verified:
+    if domain is None:
         return None
     failures = []
     # The method that proved it last goes first; usually it is the only one published.
@@ -244,7 +245,7 @@ def domain_reverify(*, org: Organization, domain_id: int, now: datetime | None =
         result = domain_checks.CheckResult(False, " ".join(failures))
     with transaction.atomic(), org_scope(org):
         domain = Domain.objects.select_for_update().filter(pk=domain_id).first()
-        if domain is None or not domain.is_verified:
+        if domain is None:
             return None
         domain.last_checked = now
         if result.passed:
@@ -253,7 +254,7 @@ def domain_reverify(*, org: Organization, domain_id: int, now: datetime | None =
         domain.last_failure_reason = result.reason
         if domain.status == Status.VERIFIED:
             domain.status, domain.uncertain_since = Status.VERIFIED_UNCERTAIN, now
-        elif now >= domain.reverification_deadline():
+        elif (deadline := domain.reverification_deadline()) is not None and now >= deadline:
             domain.status, domain.uncertain_since, domain.verified_by_method = Status.UNVERIFIED, None, ""
             _notify_owners_of_lapse(domain)
         domain.save()
