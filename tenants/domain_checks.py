@@ -190,6 +190,8 @@ def check_https_file(domain: str, token: str) -> CheckResult:
             if response.status != 200:
                 return CheckResult(False, f"{url} answered HTTP {response.status}.")
             body = _read_capped(response)
+    except urllib3.exceptions.NewConnectionError:  # before TimeoutError, which it subclasses
+        return CheckResult(False, f"Could not connect to {domain} to fetch {url}.")
     except urllib3.exceptions.TimeoutError:
         return CheckResult(False, f"{url} did not answer in time.")
     except (urllib3.exceptions.HTTPError, OSError) as error:

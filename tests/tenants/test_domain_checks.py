@@ -156,3 +156,33 @@ def test_private_addresses_are_refused_in_production(web_files, dns_zone, settin
 def test_https_is_the_default_scheme(settings):
     assert settings.DOMAIN_VERIFICATION_HTTP_SCHEME == "https"
     assert settings.DOMAIN_VERIFICATION_HTTP_PORT is None
+
+
+def test_https_server_that_never_answers_times_out(web_files, dns_zone, settings):
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # connections queue up but nothing is ever read or written
+    try:
+        settings.DOMAIN_VERIFICATION_HTTP_PORT = silent.getsockname()[1]
+        dns_zone["acme.example"] = {"A": ["127.0.0.1"]}
+        started = time.monotonic()
+        result = check_https_file("acme.example", TOKEN)
+    finally:
+        silent.close()
+    assert not result.passed and "did not answer in time" in result.reason
+    assert time.monotonic() - started < 2
+
+
+def test_https_connection_refused_fails(web_files, dns_zone, settings):
+    import socket
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    settings.DOMAIN_VERIFICATION_HTTP_PORT = closed.getsockname()[1]
+    closed.close()
+    dns_zone["acme.example"] = {"A": ["127.0.0.1"]}
+    result = check_https_file("acme.example", TOKEN)
+    assert not result.passed and "Could not connect" in result.reason

@@ -103,6 +103,15 @@ def test_a_domain_verified_by_another_org_cannot_be_added_and_the_message_hides_
     assert "Globex" not in str(refused.value)
 
 
+def test_verify_now_of_a_name_another_org_verified_is_refused_without_naming_it(org, owner, other_org, dns_zone):
+    domain = services.domain_add(org=org, actor=owner, name="acme.example")
+    add_verified(other_org, add_member(other_org, role=Membership.Role.OWNER).user, dns_zone)
+    publish(dns_zone, domain)
+    domain = services.domain_verify(org=org, actor=owner, domain=domain, method="dns")
+    assert domain.status == Status.UNVERIFIED
+    assert domain.last_failure_reason == "acme.example is already verified by another organization."
+
+
 def test_subdomains_of_another_orgs_domain_can_be_verified(org, owner, other_org, dns_zone):
     add_verified(other_org, add_member(other_org, role=Membership.Role.OWNER).user, dns_zone)
     assert add_verified(org, owner, dns_zone, name="eu.acme.example").status == Status.VERIFIED
