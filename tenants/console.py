@@ -156,9 +156,9 @@ def domain_verify(request, public_id):
         raise Http404("No such verification method.")
     domain = services.domain_verify(org=request.org, actor=request.user, domain=domain, method=method)
     if domain.last_failure_reason:
-        messages.error(request, f"{domain.name} was not verified: {domain.last_failure_reason}")
+        messages.error(request, f"Could not verify {domain.name}: {domain.last_failure_reason}")
     else:
-        messages.success(request, f"{domain.name} is verified ({Domain.Method(method).label}).")
+        messages.success(request, f"Verified {domain.name} with the {Domain.Method(method).label}.")
     return redirect("console:domain_detail", public_id=domain.public_id)
 
 

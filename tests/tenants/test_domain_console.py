@@ -75,10 +75,10 @@ def test_list_shows_status_dates_days_left_and_failure(owner_client, org, owner,
 def test_verify_now_success_and_failure_messages(owner_client, dns_zone, domain):
     url = reverse("console:domain_verify", args=[domain.public_id])
     failed = owner_client.post(url, {"method": "dns"}, follow=True)
-    assert page_messages(failed) == [f"acme.example was not verified: No DNS record _idadmin.acme.example exists (NXDOMAIN)."]
+    assert page_messages(failed) == ["Could not verify acme.example: No DNS record _idadmin.acme.example exists (NXDOMAIN)."]
     dns_zone["_idadmin.acme.example"] = {"TXT": [f"idadmin-domain-verification={domain.token}"]}
     passed = owner_client.post(url, {"method": "dns"}, follow=True)
-    assert page_messages(passed) == ["acme.example is verified (DNS TXT record)."]
+    assert page_messages(passed) == ["Verified acme.example with the DNS TXT record."]
     assert b'data-status="verified"' in passed.content
 
 
@@ -86,7 +86,7 @@ def test_verify_now_by_https(owner_client, dns_zone, web_files, domain):
     dns_zone["acme.example"] = {"A": ["127.0.0.1"]}
     web_files[("acme.example", "/.well-known/idadmin-domain-verification.txt")] = (200, {}, domain.token.encode())
     response = owner_client.post(reverse("console:domain_verify", args=[domain.public_id]), {"method": "https"}, follow=True)
-    assert page_messages(response) == ["acme.example is verified (HTTPS file)."]
+    assert page_messages(response) == ["Verified acme.example with the HTTPS file."]
 
 
 def test_delete_asks_for_confirmation_then_removes(owner_client, org, domain):
