@@ -180,9 +180,10 @@ def _record_success(domain: Domain, method: str, now: datetime) -> None:
         with transaction.atomic():
             domain.save()
     except IntegrityError:
+        checked = domain.last_checked
         domain.refresh_from_db()
-        domain.last_failure_reason = DOMAIN_TAKEN_MESSAGE.format(name=domain.name)
-        domain.save(update_fields=["last_failure_reason"])
+        domain.last_checked, domain.last_failure_reason = checked, DOMAIN_TAKEN_MESSAGE.format(name=domain.name)
+        domain.save(update_fields=["last_checked", "last_failure_reason"])
 
 
 def _save_check(domain: Domain, result: domain_checks.CheckResult, method: str, now: datetime) -> None:

@@ -84,8 +84,8 @@ def send_domain_lapsed_email(*, domain_id: int, org_id: int) -> None:
     with org_scope(org):
         domain = Domain.objects.filter(pk=domain_id).first()
         owners = list(Membership.objects.filter(role=Membership.Role.OWNER).values_list("user__email", flat=True))
-    if domain is None or not owners:
-        return
+    if domain is None or domain.status != Domain.Status.UNVERIFIED or not owners:
+        return  # removed, or verified again since the lapse: nothing to tell
     send_mail(
         subject=f"{domain.name} is no longer verified for {org.name}",
         message=(

@@ -130,3 +130,11 @@ def test_a_real_worker_runs_the_beat_task_and_its_fan_out(dns_zone, real_worker)
     assert reload(lapsing).status == Status.VERIFIED_UNCERTAIN
     assert "NXDOMAIN" in reload(lapsing).last_failure_reason
     assert reload(verified).status == Status.VERIFIED
+
+
+def test_no_lapse_email_for_a_domain_verified_again_before_it_was_sent(org, owner):
+    from django.core import mail
+
+    domain = make_domain(org, "back.example")
+    tasks.send_domain_lapsed_email.delay(domain_id=domain.pk, org_id=org.pk)
+    assert mail.outbox == []
