@@ -126,3 +126,9 @@ def test_admins_see_the_policy_read_only(admin_client, org):
     assert b"settings-read-only" in page.content and b"disabled" in page.content
     assert admin_client.post(reverse("console:settings"), {}).status_code == 403
     assert Organization.objects.get(pk=org.pk).require_verified_domains is True
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, domain):
+    for url in (reverse("console:domains"), reverse("console:domain_detail", args=[domain.public_id]), reverse("console:settings")):
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("console:login"))
