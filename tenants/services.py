@@ -202,7 +202,9 @@ def domain_verify(*, org: Organization, actor: User, domain: Domain, method: str
     both methods, does that); it only records the reason. Returns the domain; a success shows as
     domain.status verified and an empty last_failure_reason.
     """
-    check = domain_checks.CHECKS[method]
+    check = domain_checks.CHECKS.get(method)
+    if check is None:
+        raise ValidationError(f"Unknown verification method {method!r}.", code="invalid_method")
     with org_scope(org):
         _require_domain_administrator(org, actor)
         domain = Domain.objects.get(pk=domain.pk)

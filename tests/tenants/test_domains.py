@@ -156,6 +156,24 @@ def test_two_orgs_verifying_the_same_domain_at_once_one_wins(dns_zone):
     assert loser.last_failure_reason == "acme.example is already verified by another organization."
 
 
+def test_losing_the_race_at_the_database_is_caught_and_explained(org, owner, other_org, dns_zone, monkeypatch):
+    domain = services.domain_add(org=org, actor=owner, name="acme.example")
+    add_verified(other_org, add_member(other_org, role=Membership.Role.OWNER).user, dns_zone)
+    publish(dns_zone, domain)
+    # As if the other org committed between our pre-check and our save: only the constraint stops us.
+    monkeypatch.setattr(services, "_verified_elsewhere", lambda org, name: False)
+    domain = services.domain_verify(org=org, actor=owner, domain=domain, method="dns")
+    assert domain.status == Status.UNVERIFIED
+    assert domain.last_failure_reason == "acme.example is already verified by another organization."
+    assert domain.last_checked is not None
+
+
+def test_an_unknown_verification_method_is_refused(org, owner):
+    domain = services.domain_add(org=org, actor=owner, name="acme.example")
+    with pytest.raises(ValidationError, match="Unknown verification method"):
+        services.domain_verify(org=org, actor=owner, domain=domain, method="carrier-pigeon")
+
+
 def test_removing_a_domain(org, owner):
     domain = services.domain_add(org=org, actor=owner, name="acme.example")
     services.domain_remove(org=org, actor=owner, domain=domain)
