@@ -39,3 +39,9 @@ def okta_app(org, owner):
 def principal_for(access_token: str):
     request = RequestFactory().get("/scim/v2/Users", HTTP_AUTHORIZATION=f"Bearer {access_token}")
     return principal_from_request(request)
+
+
+@pytest.fixture(autouse=True)
+def fast_secret_hashing(settings):
+    # Client secrets are hashed like passwords; production's PBKDF2 cost only slows these tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
