@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from tenants.models import Organization
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+
+from accounts.models import User
+from tenants.models import Membership, Organization
 
 from .models import Application, ScimToken
+
+AccessToken = get_access_token_model()
+RefreshToken = get_refresh_token_model()
 
 
 def application_for_client_id(client_id) -> Application | None:
@@ -45,3 +53,26 @@ def org_active_scim_tokens(org: Organization) -> QuerySet[ScimToken]:
 
 def scim_token_by_public_id(org: Organization, public_id: str) -> ScimToken:
     return ScimToken.objects.get(public_id=public_id)
+
+
+@dataclass(frozen=True)
+class Approver:
+    """Someone whose approval live tokens of an auth-code app act for."""
+
+    user: User
+    still_valid: bool
+
+
+def application_approvers(application: Application) -> list[Approver]:
+    """The admins whose approval the app's live tokens carry: if one leaves the org, loses the
+    admin role or is deactivated, those tokens stop working (the console warns beforehand)."""
+    if not application.is_authorization_code:
+        return []
+    now = timezone.now()
+    live_access = AccessToken.objects.filter(application=application, expires__gt=now).values("user_id")
+    live_refresh = RefreshToken.objects.filter(application=application, revoked__isnull=True).values("user_id")
+    users = User.objects.filter(Q(pk__in=live_access) | Q(pk__in=live_refresh)).order_by("email")
+    administrators = set(
+        Membership.objects.filter(role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]).values_list("user_id", flat=True)
+    )
+    return [Approver(user=user, still_valid=user.is_active and user.pk in administrators) for user in users]
