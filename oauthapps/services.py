@@ -120,8 +120,8 @@ def application_rotate_secret(
     if not 0 <= grace_days <= 30:
         raise ValidationError("The grace period is 0 to 30 days.", code="grace_days")
     raw_secret = generate_client_secret()
-    with transaction.atomic():
-        locked = Application.objects.unscoped_for_credential_lookup().select_for_update().get(pk=application.pk)
+    with transaction.atomic(), org_scope(org):
+        locked = Application.objects.select_for_update().get(pk=application.pk)
         if grace_days:
             locked.previous_client_secret = locked.client_secret
             locked.previous_client_secret_expires = timezone.now() + timedelta(days=grace_days)
@@ -173,7 +173,8 @@ def scim_token_touch(token: ScimToken) -> None:
     now = timezone.now()
     if token.last_used is not None and token.last_used > now - LAST_USED_RESOLUTION:
         return
-    ScimToken.objects.unscoped_for_credential_lookup().filter(pk=token.pk).filter(
-        models.Q(last_used__isnull=True) | models.Q(last_used__lte=now - LAST_USED_RESOLUTION)
-    ).update(last_used=now)
+    with org_scope(token.org):
+        ScimToken.objects.filter(pk=token.pk).filter(
+            models.Q(last_used__isnull=True) | models.Q(last_used__lte=now - LAST_USED_RESOLUTION)
+        ).update(last_used=now)
     token.last_used = now

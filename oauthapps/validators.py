@@ -14,6 +14,9 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 
 from tenants.models import Membership
+from tenants.scoping import org_scope
+
+from .selectors import application_for_client_id
 
 Application = get_application_model()
 AccessToken = get_access_token_model()
@@ -29,11 +32,10 @@ def approver_may_still_act(user, application) -> bool:
     owner or admin of the application's org."""
     if user is None or not user.is_active:
         return False
-    return (
-        Membership.objects.unscoped_for_credential_lookup()
-        .filter(org_id=application.org_id, user=user, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN])
-        .exists()
-    )
+    with org_scope(application.org):
+        return Membership.objects.filter(
+            user=user, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
+        ).exists()
 
 
 class TenantOAuth2Validator(OAuth2Validator):
@@ -43,14 +45,7 @@ class TenantOAuth2Validator(OAuth2Validator):
         if request.client is not None and getattr(request.client, "client_id", None) == client_id:
             return request.client if request.client.is_usable(request) else None
         request.client = None
-        if not isinstance(client_id, str) or "\x00" in client_id:
-            return None
-        client = (
-            Application.objects.unscoped_for_credential_lookup()
-            .select_related("org")
-            .filter(client_id=client_id)
-            .first()
-        )
+        client = application_for_client_id(client_id)
         if client is None or not client.is_usable(request):
             return None
         request.client = client

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from oauthapps.demo import seed_demo_credentials
 from tenants import services
 from tenants.models import Membership, Organization
 from tenants.scoping import org_scope
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             "organization": {"id": org.public_id, "name": org.name},
             "owner": {"email": owner.email, "password": password},
             "console_url": console_url,
+            "oauth": seed_demo_credentials(org=org, owner=owner),
         }
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2))
@@ -53,4 +55,5 @@ class Command(BaseCommand):
                 f"Sign in at {console_url}\n"
                 f"  e-mail:   {owner.email}\n"
                 f"  password: {password}\n"
+                "OAuth apps, a SCIM token and their secrets: run seed_demo --json\n"
             )
