@@ -166,7 +166,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "clear-expired-oauth-tokens": {"task": "oauthapps.tasks.clear_expired_oauth_tokens", "schedule": 3600.0},
+}
 
 # --- OAuth (django-oauth-toolkit) --------------------------------------------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.Application"
@@ -194,6 +196,8 @@ OAUTH2_PROVIDER = {
         "token_expires_in": lambda request: getattr(request.client, "access_token_lifetime", 3600),
     },
     "ROTATE_REFRESH_TOKEN": True,
+    # A refresh token unused for 90 days after its access token expired is dead (and swept).
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 90 * 24 * 3600,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     # DOT's grace period needs plaintext token storage, which RFC 9700 storage forbids.
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,

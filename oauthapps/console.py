@@ -61,7 +61,12 @@ def wizard_grant_type(request):
     if request.method == "POST" and form.is_valid():
         request.session[WIZARD_KEY] = {"grant_type": form.cleaned_data["grant_type"]}
         return redirect("console:oauth_app_new_details")
-    return render_page(request, "oauthapps/console/wizard_grant_type.html", "New OAuth app: grant type", form=form, step=1)
+    return _wizard_page(request, "New OAuth app: grant type", form, step=1, back_url=None, submit_label="Next")
+
+
+def _wizard_page(request, title, form, *, step, back_url, submit_label):
+    return render_page(request, "oauthapps/console/wizard_step.html", title, form=form, step=step,
+                       back_url=back_url, submit_label=submit_label)
 
 
 def _wizard(request):
@@ -84,7 +89,8 @@ def wizard_details(request):
         else:
             request.session[WIZARD_KEY] = {**state, "details": form.cleaned_data}
             return redirect("console:oauth_app_new_scopes")
-    return render_page(request, "oauthapps/console/wizard_details.html", "New OAuth app: details", form=form, step=2)
+    return _wizard_page(request, "New OAuth app: details", form, step=2,
+                        back_url=reverse("console:oauth_app_new"), submit_label="Next")
 
 
 @never_cache
@@ -110,8 +116,8 @@ def wizard_scopes(request):
             del request.session[WIZARD_KEY]
             request.session[SHOWN_KEY] = application.client_id
             return _render_secret(request, application, secret, "Copy the secret")
-    return render_page(request, "oauthapps/console/wizard_scopes.html", "New OAuth app: scopes and permissions",
-                       form=form, step=3)
+    return _wizard_page(request, "New OAuth app: scopes and permissions", form, step=3,
+                        back_url=reverse("console:oauth_app_new_details"), submit_label="Create and show the secret")
 
 
 def _render_secret(request, application, secret, title):

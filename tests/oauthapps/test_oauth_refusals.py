@@ -3,6 +3,7 @@
 import base64
 import json
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.utils import timezone
@@ -283,3 +284,23 @@ def test_server_metadata_advertises_what_the_server_does(client, settings):
 @pytest.mark.parametrize("path", ["/o/applications/", "/o/introspect/", "/oauth/v2/introspect"])
 def test_django_oauth_toolkit_management_and_introspection_are_not_mounted(client, db, path):
     assert client.get(path).status_code == 404
+
+
+def test_the_authorization_response_names_its_issuer(client, admin, okta_app, settings):
+    application, secret = okta_app
+    client.force_login(admin)
+    url, _ = authorization_url(okta_session(application, secret), code_verifier=new_code_verifier())
+    assert parse_qs(urlsplit(approve(client, url)).query)["iss"] == [settings.PUBLIC_BASE_URL]
+
+
+def test_expired_tokens_are_swept(client, entra_app):
+    from oauth2_provider.models import get_access_token_model
+
+    from oauthapps.tasks import clear_expired_oauth_tokens
+
+    application, secret = entra_app
+    client_credentials(client, application, secret)
+    AccessToken = get_access_token_model()
+    AccessToken.objects.update(expires=timezone.now() - timedelta(days=1))
+    clear_expired_oauth_tokens.delay()
+    assert not AccessToken.objects.exists()
