@@ -16,6 +16,7 @@ from oauth2_provider.settings import oauth2_settings
 from tenants.models import Membership
 from tenants.scoping import org_scope
 
+from .scopes import OFFLINE_ACCESS
 from .selectors import application_for_client_id
 
 Application = get_application_model()
@@ -132,6 +133,10 @@ class TenantOAuth2Validator(OAuth2Validator):
         return token if superseded else None
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
+        if request.grant_type == "authorization_code" and OFFLINE_ACCESS not in token["scope"].split():
+            # Refresh tokens only for a grant that asked to stay connected; oauthlib serialises
+            # this same dict, so the response loses it too.
+            token.pop("refresh_token", None)
         if not getattr(request, "refresh_token_replay", False):
             return super()._save_bearer_token(token, request, *args, **kwargs)
         previous = request.refresh_token_instance

@@ -304,3 +304,32 @@ def test_expired_tokens_are_swept(client, entra_app):
     AccessToken.objects.update(expires=timezone.now() - timedelta(days=1))
     clear_expired_oauth_tokens.delay()
     assert not AccessToken.objects.exists()
+
+
+def test_without_offline_access_there_is_no_refresh_token(client, admin, okta_app):
+    application, secret = okta_app
+    client.force_login(admin)
+    verifier = new_code_verifier()
+    url, _ = authorization_url(okta_session(application, secret, scope=scopes.READ), code_verifier=verifier)
+    _, body = token_request(
+        client, application, secret, grant_type="authorization_code", code=code_from(approve(client, url)),
+        redirect_uri=OKTA_CALLBACK, code_verifier=verifier,
+    )
+    assert body["scope"] == scopes.READ
+    assert "refresh_token" not in body
+
+
+def test_the_plain_pkce_method_is_refused(client, admin, okta_app):
+    application, secret = okta_app
+    client.force_login(admin)
+    url, _ = authorization_url(okta_session(application, secret), code_verifier=new_code_verifier())
+    url = url.replace("code_challenge_method=S256", "code_challenge_method=plain")
+    answer = parse_qs(urlsplit(approve(client, url)).query)
+    assert answer["error"] == ["invalid_request"]
+    assert "code" not in answer
+
+
+def test_an_auth_code_app_cannot_use_client_credentials(client, okta_app):
+    application, secret = okta_app
+    response, body = client_credentials(client, application, secret)
+    assert (response.status_code, body["error"]) == (400, "unauthorized_client")
