@@ -11,8 +11,16 @@ AUTHORIZE_PATH = "/oauth/v2/authorize"
 TOKEN_PATH = "/oauth/v2/token"
 
 
+def oauth_session(client_id, secret, **kwargs):
+    session = OAuth2Session(client_id, secret, **kwargs)
+    # One request per connection, so the live server's request threads end (and close their
+    # database connections) before the test database is dropped.
+    session.headers["Connection"] = "close"
+    return session
+
+
 def okta_session(application, secret, scope="managed-users/read managed-users/list offline_access"):
-    return OAuth2Session(
+    return oauth_session(
         application.client_id, secret, scope=scope, redirect_uri=OKTA_CALLBACK,
         code_challenge_method="S256", token_endpoint_auth_method="client_secret_basic",
     )

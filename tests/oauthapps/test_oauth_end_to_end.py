@@ -1,13 +1,12 @@
 """The Entra and Okta flows end to end against a live server, with authlib as the OAuth client."""
 
 import pytest
-from authlib.integrations.requests_client import OAuth2Session
 from authlib.integrations.base_client import OAuthError
 
 from oauthapps import scopes
 
 from .conftest import principal_for
-from .oauth_flow import TOKEN_PATH, approve, authorization_url, new_code_verifier, okta_session
+from .oauth_flow import TOKEN_PATH, approve, authorization_url, new_code_verifier, oauth_session, okta_session
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +24,7 @@ def token_url(django_db_setup, live_server):
 
 def test_entra_client_credentials_then_a_scim_credential_check(token_url, org, entra_app):
     application, secret = entra_app
-    with OAuth2Session(application.client_id, secret, token_endpoint_auth_method="client_secret_post") as session:
+    with oauth_session(application.client_id, secret, token_endpoint_auth_method="client_secret_post") as session:
         token = session.fetch_token(token_url, grant_type="client_credentials")
 
     assert token["token_type"] == "Bearer"
@@ -61,6 +60,6 @@ def test_okta_authorization_code_with_pkce_then_two_refreshes(token_url, client,
 
 def test_a_wrong_secret_is_refused_per_rfc_6749(token_url, entra_app):
     application, _ = entra_app
-    with OAuth2Session(application.client_id, "wrong-secret") as session, pytest.raises(OAuthError) as refused:
+    with oauth_session(application.client_id, "wrong-secret") as session, pytest.raises(OAuthError) as refused:
         session.fetch_token(token_url, grant_type="client_credentials")
     assert refused.value.error == "invalid_client"
