@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
@@ -54,7 +55,7 @@ def bearer_token_from(request: HttpRequest) -> str:
 
 def principal_from_request(request: HttpRequest) -> Principal:
     raw = bearer_token_from(request)
-    principal = _principal_from_scim_token(raw) or _principal_from_access_token(raw)
+    principal = _principal_from_scim_token(raw) or _principal_from_access_token(raw, request)
     if principal is None:
         raise CredentialError(401, "The bearer token is invalid, expired or revoked.")
     return principal
@@ -73,7 +74,7 @@ def _principal_from_scim_token(raw: str) -> Principal | None:
     return Principal(org=token.org, scopes=frozenset(token.scopes), credential_name=token.name, credential=token)
 
 
-def _principal_from_access_token(raw: str) -> Principal | None:
+def _principal_from_access_token(raw: str, request: HttpRequest) -> Principal | None:
     """An OAuth access token, found the way django-oauth-toolkit finds it under hashed storage
     (SHA-256 of the raw token in token_checksum); its org is its application's."""
     token = (
@@ -82,6 +83,9 @@ def _principal_from_access_token(raw: str) -> Principal | None:
         .first()
     )
     if token is None or token.application is None or token.is_expired():
+        return None
+    # RFC 8707: a token the IdP asked to restrict to a resource is good there only.
+    if token.resource and not token.allows_audience(settings.PUBLIC_BASE_URL + request.path):
         return None
     application = token.application
     if application.status != Application.Status.ACTIVE:

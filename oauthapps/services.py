@@ -17,8 +17,8 @@ from tenants.models import Organization
 from tenants.scoping import org_scope
 
 from . import scopes as scope_names
-from .selectors import org_active_scim_tokens
 from .models import Application, ScimToken, hash_bearer_token, is_loopback_http
+from .selectors import org_active_scim_tokens
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()

@@ -9,7 +9,12 @@ from datetime import timedelta
 from urllib.parse import unquote_plus
 
 from django.utils import timezone
-from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 
@@ -22,6 +27,7 @@ from .selectors import application_for_client_id
 Application = get_application_model()
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
+Grant = get_grant_model()
 
 # Okta may send the same refresh token twice within a few seconds (a retried request whose
 # response it never saw); see TenantOAuth2Validator.validate_refresh_token.
@@ -82,17 +88,12 @@ class TenantOAuth2Validator(OAuth2Validator):
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
             return False
-        grant = request.client and self._grant(code, client)
+        grant = Grant.objects.filter(code=code, application=client).select_related("user").first()
         # PKCE downgrade: oauthlib 3 ignores a code_verifier when the code was issued without a
         # challenge, so an attacker holding a stolen code could pass any verifier. Refuse it.
         if grant is None or (not grant.code_challenge and getattr(request, "code_verifier", None)):
             return False
         return approver_may_still_act(grant.user, client)
-
-    def _grant(self, code, client):
-        from oauth2_provider.models import get_grant_model
-
-        return get_grant_model().objects.filter(code=code, application=client).select_related("user").first()
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
         """Rotation with reuse detection (DOT), plus tolerance for Okta sending one refresh token
