@@ -215,3 +215,9 @@ def test_staff_can_disable_an_app_which_revokes_its_tokens(staff_client, client,
     assert response.status_code == 302
     with pytest.raises(Exception):
         principal_for(body["access_token"])
+
+
+def test_another_orgs_scim_token_cannot_be_revoked(owner_client, other_org):
+    token, raw = scim_token_create(org=other_org, actor=None, name="Globex", scopes=[scopes.READ])
+    assert owner_client.post(reverse("console:scim_token_revoke", args=[token.public_id])).status_code == 404
+    assert principal_for(raw).org == other_org

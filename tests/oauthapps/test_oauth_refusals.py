@@ -333,3 +333,14 @@ def test_an_auth_code_app_cannot_use_client_credentials(client, okta_app):
     application, secret = okta_app
     response, body = client_credentials(client, application, secret)
     assert (response.status_code, body["error"]) == (400, "unauthorized_client")
+
+
+def test_the_consent_page_names_the_app_its_org_and_its_scopes(client, org, admin, okta_app):
+    application, secret = okta_app
+    client.force_login(admin)
+    url, _ = authorization_url(okta_session(application, secret), code_verifier=new_code_verifier())
+    page = client.get(url.removeprefix("http://testserver")).content.decode()
+    for text in (application.name, org.name, scopes.DESCRIPTIONS[scopes.READ], scopes.DESCRIPTIONS[scopes.LIST],
+                 "Approve access", "Deny"):
+        assert text in page
+    assert scopes.DESCRIPTIONS[scopes.DELETE] not in page
