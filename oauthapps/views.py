@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider import views as dot_views
 
 from tenants.scoping import org_scope
@@ -59,6 +60,9 @@ class ConsentView(dot_views.AuthorizationView):
             return response
 
 
+# Every field of these requests is a credential (secret, code, verifier, token): keep them all out
+# of Django's error reports.
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 @method_decorator(csrf_exempt, name="dispatch")
 class TokenView(dot_views.TokenView):
     def post(self, request, *args, **kwargs):
@@ -68,6 +72,7 @@ class TokenView(dot_views.TokenView):
         return _no_store(super().post(request, *args, **kwargs))
 
 
+@method_decorator(sensitive_post_parameters(), name="dispatch")
 @method_decorator(csrf_exempt, name="dispatch")
 class RevokeTokenView(dot_views.RevokeTokenView):
     def post(self, request, *args, **kwargs):

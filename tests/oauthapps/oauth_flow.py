@@ -4,6 +4,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from .conftest import OKTA_CALLBACK
 
@@ -16,6 +18,10 @@ def oauth_session(client_id, secret, **kwargs):
     # One request per connection, so the live server's request threads end (and close their
     # database connections) before the test database is dropped.
     session.headers["Connection"] = "close"
+    # The dev server then closes the socket without saying so in its response, so the client may
+    # send the next request on a socket the server already closed; that request never reached the
+    # server and is safe to send again, POST included.
+    session.mount("http://", HTTPAdapter(max_retries=Retry(total=2, connect=2, read=2, allowed_methods=None)))
     return session
 
 
