@@ -30,6 +30,8 @@ class DetailsForm(forms.Form):
     company_name = forms.CharField(max_length=200, required=False, label="Company name")
     redirect_url = forms.CharField(max_length=2000, required=False, label="Redirect URL",
                                    help_text="Exact match; https only.")
+    access_token_lifetime = forms.IntegerField(min_value=300, max_value=86400, initial=3600,
+                                               label="Access token lifetime (seconds)")
 
     def __init__(self, *args, grant_type: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -81,7 +81,8 @@ def validate_redirect_url(url: str) -> None:
 
 def application_create(
     *, org: Organization, actor: User | None, grant_type: str, name: str, scopes: list[str],
-    description: str = "", company_name: str = "", redirect_url: str = "", allow_loopback_http: bool = False,
+    description: str = "", company_name: str = "", redirect_url: str = "", access_token_lifetime: int = 3600,
+    allow_loopback_http: bool = False,
 ) -> tuple[Application, str]:
     """Register an IdP's OAuth client; returns it with the raw client secret, stored only hashed.
 
@@ -102,6 +103,7 @@ def application_create(
             company_name=company_name.strip(), authorization_grant_type=grant_type,
             client_type=Application.CLIENT_CONFIDENTIAL, redirect_uris=redirect_url,
             allowed_scopes=_clean_scopes(scopes, grant_type), client_secret=raw_secret, hash_client_secret=True,
+            access_token_lifetime=access_token_lifetime,
         )
         application.full_clean(exclude=["client_secret", "user"])
         application.save()

@@ -30,8 +30,8 @@ def shown(response, element_id):
 
 def test_the_wizard_creates_an_entra_app_and_shows_its_secret_once(owner_client, org, client, settings):
     response = create_through_wizard(
-        owner_client, Application.GRANT_CLIENT_CREDENTIALS, {"name": "Entra ID", "description": "Provisioning"},
-        list(scopes.MANAGED_USERS),
+        owner_client, Application.GRANT_CLIENT_CREDENTIALS,
+        {"name": "Entra ID", "description": "Provisioning", "access_token_lifetime": 1800}, list(scopes.MANAGED_USERS),
     )
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -42,6 +42,7 @@ def test_the_wizard_creates_an_entra_app_and_shows_its_secret_once(owner_client,
     with org_scope(org):
         application = Application.objects.get(client_id=client_id)
     assert secret not in application.client_secret and check_password(secret, application.client_secret)
+    assert application.access_token_lifetime == 1800
     assert client_credentials(client, application, secret)[0].status_code == 200
 
     reload = owner_client.post(reverse("console:oauth_app_new_scopes"), {"scopes": list(scopes.MANAGED_USERS)})
@@ -55,12 +56,13 @@ def test_the_wizard_for_okta_needs_an_https_redirect_url(owner_client, org):
     owner_client.post(reverse("console:oauth_app_new"), {"grant_type": Application.GRANT_AUTHORIZATION_CODE})
     refused = owner_client.post(
         reverse("console:oauth_app_new_details"),
-        {"name": "Okta", "company_name": "Acme", "redirect_url": "http://okta.example/callback"},
+        {"name": "Okta", "company_name": "Acme", "redirect_url": "http://okta.example/callback",
+         "access_token_lifetime": 3600},
     )
     assert refused.status_code == 200 and "https" in refused.content.decode()
     response = create_through_wizard(
         owner_client, Application.GRANT_AUTHORIZATION_CODE,
-        {"name": "Okta", "company_name": "Acme", "redirect_url": OKTA_CALLBACK},
+        {"name": "Okta", "company_name": "Acme", "redirect_url": OKTA_CALLBACK, "access_token_lifetime": 3600},
         [scopes.READ, scopes.OFFLINE_ACCESS],
     )
     assert shown(response, "authorize-url").endswith("/oauth/v2/authorize")
@@ -72,7 +74,8 @@ def test_the_wizard_for_okta_needs_an_https_redirect_url(owner_client, org):
 
 def test_client_credentials_apps_cannot_have_offline_access(owner_client, org):
     response = create_through_wizard(
-        owner_client, Application.GRANT_CLIENT_CREDENTIALS, {"name": "Entra"}, [scopes.READ, scopes.OFFLINE_ACCESS]
+        owner_client, Application.GRANT_CLIENT_CREDENTIALS, {"name": "Entra", "access_token_lifetime": 3600},
+        [scopes.READ, scopes.OFFLINE_ACCESS],
     )
     assert response.status_code == 200
     with org_scope(org):
