@@ -188,14 +188,17 @@ def test_a_rotation_without_grace_ends_the_old_secret_at_once(client, org, owner
     assert client_credentials(client, application, old_secret)[0].status_code == 401
 
 
+def open_consent(browser, user, application, secret):
+    browser.force_login(user)
+    url, _ = authorization_url(okta_session(application, secret), code_verifier=new_code_verifier())
+    return browser.get(url.removeprefix("http://testserver"))
+
+
 def test_a_member_who_is_not_an_admin_cannot_approve(client, org, okta_app):
     application, secret = okta_app
     member = UserFactory()
     add_member(org, member, Membership.Role.MEMBER)
-    client.force_login(member)
-    url, _ = authorization_url(okta_session(application, secret), code_verifier=new_code_verifier())
-    path = url.removeprefix("http://testserver")
-    assert client.get(path).status_code == 403
+    assert open_consent(client, member, application, secret).status_code == 403
     assert client.post("/oauth/v2/authorize", {"client_id": application.client_id, "allow": "on"}).status_code == 403
 
 
@@ -203,9 +206,7 @@ def test_an_admin_of_another_org_cannot_approve(client, other_org, okta_app):
     application, secret = okta_app
     stranger = UserFactory()
     add_member(other_org, stranger, Membership.Role.OWNER)
-    client.force_login(stranger)
-    url, _ = authorization_url(okta_session(application, secret), code_verifier=new_code_verifier())
-    response = client.get(url.removeprefix("http://testserver"))
+    response = open_consent(client, stranger, application, secret)
     assert response.status_code == 403
     assert other_org.name.encode() not in response.content
 
@@ -337,9 +338,7 @@ def test_an_auth_code_app_cannot_use_client_credentials(client, okta_app):
 
 def test_the_consent_page_names_the_app_its_org_and_its_scopes(client, org, admin, okta_app):
     application, secret = okta_app
-    client.force_login(admin)
-    url, _ = authorization_url(okta_session(application, secret), code_verifier=new_code_verifier())
-    page = client.get(url.removeprefix("http://testserver")).content.decode()
+    page = open_consent(client, admin, application, secret).content.decode()
     for text in (application.name, org.name, scopes.DESCRIPTIONS[scopes.READ], scopes.DESCRIPTIONS[scopes.LIST],
                  "Approve access", "Deny"):
         assert text in page
