@@ -6,6 +6,8 @@ in the session); a reload or the back button finds nothing to show.
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -24,6 +26,7 @@ from .models import Application, ScimToken
 
 WIZARD_KEY = "oauthapps_wizard"
 SHOWN_KEY = "oauthapps_secret_shown_for"
+ROTATION_KEY = "oauthapps_rotation_nonce"
 
 
 def endpoint_urls() -> dict[str, str]:
@@ -120,6 +123,13 @@ def wizard_scopes(request):
                         back_url=reverse("console:oauth_app_new_details"), submit_label="Create and show the secret")
 
 
+def _new_rotation_nonce(request, application) -> str:
+    """Each rotate form rotates once: its nonce is spent by the first POST."""
+    nonce = secrets.token_urlsafe(16)
+    request.session[ROTATION_KEY] = {application.client_id: nonce}
+    return nonce
+
+
 def _render_secret(request, application, secret, title):
     response = render_page(request, "oauthapps/console/copy_secret.html", title, application=application,
                            client_secret=secret, **endpoint_urls())
@@ -138,7 +148,7 @@ def oauth_app_detail(request, client_id):
         tab=tab if tab in ("details", "access", "credentials") else "details",
         scopes_form=ScopesForm(grant_type=application.authorization_grant_type,
                                initial={"scopes": application.allowed_scopes}),
-        rotate_form=RotateSecretForm(), approvers=selectors.application_approvers(application), **endpoint_urls(),
+        rotate_form=RotateSecretForm(initial={"rotation": _new_rotation_nonce(request, application)}), approvers=selectors.application_approvers(application), **endpoint_urls(),
     )
 
 
@@ -166,6 +176,9 @@ def oauth_app_rotate(request, client_id):
     if not form.is_valid():
         messages.error(request, "The grace period is 0 to 30 days.")
         return redirect(reverse("console:oauth_app_detail", args=[client_id]) + "?tab=credentials")
+    if request.session.pop(ROTATION_KEY, {}).get(application.client_id) != form.cleaned_data["rotation"]:
+        # A reload re-posts the form: rotating again would retire the secret the IdP still uses.
+        return render_page(request, "oauthapps/console/secret_gone.html", "Secret already shown", client_id=client_id)
     secret = services.application_rotate_secret(org=request.org, actor=request.user, application=application,
                                                 grace_days=form.cleaned_data["grace_days"])
     return _render_secret(request, application, secret, "Copy the new secret")

@@ -53,6 +53,7 @@ class ScopesForm(forms.Form):
 
 
 class RotateSecretForm(forms.Form):
+    rotation = forms.CharField(widget=forms.HiddenInput)
     grace_days = forms.IntegerField(min_value=0, max_value=30, initial=7, label="Keep the old secret working for (days)")
 
 

@@ -84,9 +84,16 @@ def test_client_credentials_apps_cannot_have_offline_access(owner_client, org):
 
 def test_rotating_shows_a_new_secret_and_keeps_the_old_one_for_the_grace(owner_client, client, entra_app):
     application, old_secret = entra_app
-    response = owner_client.post(reverse("console:oauth_app_rotate", args=[application.client_id]), {"grace_days": 3})
+    detail = owner_client.get(reverse("console:oauth_app_detail", args=[application.client_id]) + "?tab=credentials")
+    form = {"grace_days": 3, "rotation": detail.context["rotate_form"].initial["rotation"]}
+    response = owner_client.post(reverse("console:oauth_app_rotate", args=[application.client_id]), form)
     new_secret = shown(response, "client-secret")
     assert new_secret != old_secret
+    assert client_credentials(client, application, old_secret)[0].status_code == 200
+    assert client_credentials(client, application, new_secret)[0].status_code == 200
+
+    reload = owner_client.post(reverse("console:oauth_app_rotate", args=[application.client_id]), form)
+    assert "The secret was shown once" in reload.content.decode()
     assert client_credentials(client, application, old_secret)[0].status_code == 200
     assert client_credentials(client, application, new_secret)[0].status_code == 200
 
