@@ -200,6 +200,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Hourly, picking the domains whose last check is a day old: each domain is re-checked every
     # 24 hours and the load spreads over the day instead of arriving at once.
     "reverify-due-domains": {"task": "tenants.tasks.reverify_due_domains", "schedule": 3600.0},
+    "clear-expired-oauth-tokens": {"task": "oauthapps.tasks.clear_expired_oauth_tokens", "schedule": 3600.0},
 }
 
 # --- Domain verification -------------------------------------------------------------------------
@@ -231,8 +232,21 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "OAUTH2_VALIDATOR_CLASS": "oauthapps.validators.TenantOAuth2Validator",
+    "SCOPES_BACKEND_CLASS": "oauthapps.scopes.ApplicationScopes",
+    # The RFC 8414 issuer and RFC 9207 `iss` value: what IdPs are told, not the Host they sent.
+    "OIDC_ISS_ENDPOINT": PUBLIC_BASE_URL,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    # Required of public clients (oauthapps.validators.TenantOAuth2Validator.is_pkce_required).
+    "PKCE_REQUIRED": True,
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    # Each application has its own access token lifetime.
+    "EXTRA_SERVER_KWARGS": {
+        "token_expires_in": lambda request: getattr(request.client, "access_token_lifetime", 3600),
+    },
     "ROTATE_REFRESH_TOKEN": True,
+    # A refresh token unused for 90 days after its access token expired is dead (and swept).
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 90 * 24 * 3600,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
     # DOT's grace period needs plaintext token storage, which RFC 9700 storage forbids.
     "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,

@@ -5,12 +5,19 @@ This is the only place a request's org is decided for the SCIM service (DESIGN.m
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
 
-from .models import ScimToken, hash_bearer_token
+from .models import Application, ScimToken, hash_bearer_token
+from .services import scim_token_touch
+from .validators import approver_may_still_act
+
+AccessToken = get_access_token_model()
 
 
 class CredentialError(Exception):
@@ -28,6 +35,8 @@ class Principal:
     scopes: frozenset[str]
     credential_name: str
     credential: object = field(repr=False, compare=False)
+    # The admin an auth-code token acts for; None for client credentials and SCIM tokens.
+    actor_user: object = field(default=None, repr=False, compare=False)
 
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
@@ -46,7 +55,7 @@ def bearer_token_from(request: HttpRequest) -> str:
 
 def principal_from_request(request: HttpRequest) -> Principal:
     raw = bearer_token_from(request)
-    principal = _principal_from_scim_token(raw)
+    principal = _principal_from_scim_token(raw) or _principal_from_access_token(raw, request)
     if principal is None:
         raise CredentialError(401, "The bearer token is invalid, expired or revoked.")
     return principal
@@ -61,4 +70,35 @@ def _principal_from_scim_token(raw: str) -> Principal | None:
     )
     if token is None or (token.expires is not None and token.expires <= timezone.now()):
         return None
+    scim_token_touch(token)
     return Principal(org=token.org, scopes=frozenset(token.scopes), credential_name=token.name, credential=token)
+
+
+def _principal_from_access_token(raw: str, request: HttpRequest) -> Principal | None:
+    """An OAuth access token, found the way django-oauth-toolkit finds it under hashed storage
+    (SHA-256 of the raw token in token_checksum); its org is its application's."""
+    token = (
+        AccessToken.objects.select_related("application", "application__org", "user")
+        .filter(token_checksum=hashlib.sha256(raw.encode("utf-8")).hexdigest())
+        .first()
+    )
+    if token is None or token.application is None or token.is_expired():
+        return None
+    # RFC 8707: a token the IdP asked to restrict to a resource is good there only.
+    if token.resource and not token.allows_audience(settings.PUBLIC_BASE_URL + request.path):
+        return None
+    application = token.application
+    if application.status != Application.Status.ACTIVE:
+        return None
+    actor = None
+    if application.is_authorization_code:
+        if not approver_may_still_act(token.user, application):
+            return None
+        actor = token.user
+    return Principal(
+        org=application.org,
+        scopes=frozenset(token.scope.split()) & frozenset(application.allowed_scopes),
+        credential_name=application.name,
+        credential=application,
+        actor_user=actor,
+    )

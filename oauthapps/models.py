@@ -1,8 +1,11 @@
 import hashlib
 import secrets
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.db import models
+from django.utils import timezone
 from oauth2_provider.models import AbstractApplication
 
 from tenants.models import TenantModel
@@ -36,6 +39,36 @@ class Application(TenantModel, AbstractApplication):
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
         indexes = [models.Index(fields=["org", "status"], name="oauthapps_app_org_status")]
+
+    def __str__(self):
+        return self.name or self.client_id
+
+    def is_usable(self, request):
+        # DOT asks this when it loads the client and again when it validates a bearer token.
+        return self.status == self.Status.ACTIVE
+
+    def get_allowed_schemes(self):
+        # Registration (oauthapps.services) decides which http redirect URLs are allowed
+        # (loopback, in DEBUG only); the exact-match check then only needs the registered schemes.
+        loopback = any(is_loopback_http(uri) for uri in self.redirect_uris.split())
+        return ["https", "http"] if loopback else ["https"]
+
+    def previous_secret_matches(self, provided: str) -> bool:
+        """True while a rotated-out secret is in its grace period and `provided` is that secret."""
+        if not self.previous_client_secret or self.previous_client_secret_expires is None:
+            return False
+        if self.previous_client_secret_expires <= timezone.now():
+            return False
+        return check_password(provided, self.previous_client_secret)
+
+    @property
+    def is_authorization_code(self) -> bool:
+        return self.authorization_grant_type == self.GRANT_AUTHORIZATION_CODE
+
+
+def is_loopback_http(uri: str) -> bool:
+    parts = urlsplit(uri)
+    return parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")
 
 
 def hash_bearer_token(raw: str) -> str:

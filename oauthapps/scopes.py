@@ -17,3 +17,30 @@ DESCRIPTIONS = {
     DELETE: "Delete users and groups",
     OFFLINE_ACCESS: "Stay connected (refresh tokens)",
 }
+
+ALL = (*MANAGED_USERS, OFFLINE_ACCESS)
+
+
+def allowed_for_grant(grant_type: str) -> tuple[str, ...]:
+    """offline_access (refresh tokens) only makes sense when a person approved the access."""
+    from oauth2_provider.models import AbstractApplication
+
+    return ALL if grant_type == AbstractApplication.GRANT_AUTHORIZATION_CODE else MANAGED_USERS
+
+
+class ApplicationScopes:
+    """django-oauth-toolkit's SCOPES_BACKEND_CLASS: an application may ask for its allowed scopes only.
+
+    A request without `scope` gets every allowed scope (Entra sends none on client credentials).
+    """
+
+    def get_all_scopes(self):
+        return DESCRIPTIONS
+
+    def get_available_scopes(self, application=None, request=None, *args, **kwargs):
+        if application is None:
+            return list(ALL)
+        return list(application.allowed_scopes)
+
+    def get_default_scopes(self, application=None, request=None, *args, **kwargs):
+        return self.get_available_scopes(application, request)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from oauthapps.demo import seed_demo_credentials
 from tenants import services
 from tenants.models import Domain, Membership, Organization
 from tenants.scoping import org_scope
@@ -49,6 +50,7 @@ class Command(BaseCommand):
             "owner": {"email": owner.email, "password": password},
             "console_url": console_url,
             "domains": [{"name": domain.name, "status": domain.status}],
+            "oauth": seed_demo_credentials(org=org, owner=owner),
         }
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2))
@@ -58,6 +60,7 @@ class Command(BaseCommand):
                 f"Sign in at {console_url}\n"
                 f"  e-mail:   {owner.email}\n"
                 f"  password: {password}\n"
+                "OAuth apps, a SCIM token and their secrets: run seed_demo --json\n"
             )
 
     def _demo_domain(self, org: Organization, owner: User) -> Domain:

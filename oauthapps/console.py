@@ -1,0 +1,260 @@
+"""The org console's OAuth applications (a create wizard and a detail page) and SCIM tokens.
+
+Secrets are rendered once, in the response to the POST that created them (never cached, never kept
+in the session); a reload or the back button finds nothing to show.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from tenants.console import render_page
+from tenants.console_site import console_site
+
+from . import selectors, services
+from .forms import DetailsForm, GrantTypeForm, RotateSecretForm, ScimTokenForm, ScopesForm
+from .models import Application, ScimToken
+
+WIZARD_KEY = "oauthapps_wizard"
+SHOWN_KEY = "oauthapps_secret_shown_for"
+ROTATION_KEY = "oauthapps_rotation_nonce"
+
+
+def endpoint_urls() -> dict[str, str]:
+    base = settings.PUBLIC_BASE_URL
+    return {
+        "authorize_url": base + reverse("oauth2_provider:authorize"),
+        "token_url": base + reverse("oauth2_provider:token"),
+        "scim_base_url": base + "/scim/v2",
+    }
+
+
+def _application(request, client_id) -> Application:
+    try:
+        return selectors.application_by_client_id(request.org, client_id)
+    except Application.DoesNotExist:
+        raise Http404("No such application.")
+
+
+def _refusal(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def oauth_apps(request):
+    return render_page(
+        request, "oauthapps/console/apps.html", "OAuth apps",
+        applications=selectors.org_applications(request.org), **endpoint_urls(),
+    )
+
+
+# --- Create wizard: grant type -> details -> scopes -> copy secret ------------------------------
+
+
+def wizard_grant_type(request):
+    form = GrantTypeForm(request.POST or None, initial=request.session.get(WIZARD_KEY, {}))
+    if request.method == "POST" and form.is_valid():
+        request.session[WIZARD_KEY] = {"grant_type": form.cleaned_data["grant_type"]}
+        return redirect("console:oauth_app_new_details")
+    return _wizard_page(request, "New OAuth app: grant type", form, step=1, back_url=None, submit_label="Next")
+
+
+def _wizard_page(request, title, form, *, step, back_url, submit_label):
+    return render_page(request, "oauthapps/console/wizard_step.html", title, form=form, step=step,
+                       back_url=back_url, submit_label=submit_label)
+
+
+def _wizard(request):
+    state = request.session.get(WIZARD_KEY)
+    return state if state and state.get("grant_type") else None
+
+
+def wizard_details(request):
+    state = _wizard(request)
+    if state is None:
+        return redirect("console:oauth_app_new")
+    form = DetailsForm(request.POST or None, grant_type=state["grant_type"], initial=state.get("details"))
+    if request.method == "POST" and form.is_valid():
+        redirect_url = form.cleaned_data.get("redirect_url", "").strip()
+        try:
+            if redirect_url:
+                services.validate_redirect_url(redirect_url)
+        except ValidationError as error:
+            form.add_error("redirect_url", error)
+        else:
+            request.session[WIZARD_KEY] = {**state, "details": form.cleaned_data}
+            return redirect("console:oauth_app_new_scopes")
+    return _wizard_page(request, "New OAuth app: details", form, step=2,
+                        back_url=reverse("console:oauth_app_new"), submit_label="Next")
+
+
+@never_cache
+def wizard_scopes(request):
+    state = _wizard(request)
+    if state is None or "details" not in state:
+        shown = request.session.get(SHOWN_KEY)
+        if request.method == "POST" and shown:
+            # A reload of the Copy-secret page re-posts this step: the secret is gone for good.
+            return render_page(request, "oauthapps/console/secret_gone.html", "Secret already shown",
+                               client_id=shown)
+        return redirect("console:oauth_app_new")
+    form = ScopesForm(request.POST or None, grant_type=state["grant_type"], initial={"scopes": state.get("scopes", [])})
+    if request.method == "POST" and form.is_valid():
+        try:
+            application, secret = services.application_create(
+                org=request.org, actor=request.user, grant_type=state["grant_type"], scopes=form.cleaned_data["scopes"],
+                **state["details"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            del request.session[WIZARD_KEY]
+            request.session[SHOWN_KEY] = application.client_id
+            return _render_secret(request, application, secret, "Copy the secret")
+    return _wizard_page(request, "New OAuth app: scopes and permissions", form, step=3,
+                        back_url=reverse("console:oauth_app_new_details"), submit_label="Create and show the secret")
+
+
+def _new_rotation_nonce(request, application) -> str:
+    """Each rotate form rotates once: its nonce is spent by the first POST."""
+    nonce = secrets.token_urlsafe(16)
+    request.session[ROTATION_KEY] = {application.client_id: nonce}
+    return nonce
+
+
+def _render_secret(request, application, secret, title):
+    response = render_page(request, "oauthapps/console/copy_secret.html", title, application=application,
+                           client_secret=secret, **endpoint_urls())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Detail page: details, access settings, credentials ------------------------------------------
+
+
+def oauth_app_detail(request, client_id):
+    application = _application(request, client_id)
+    tab = request.GET.get("tab", "details")
+    return render_page(
+        request, "oauthapps/console/app_detail.html", application.name, application=application,
+        tab=tab if tab in ("details", "access", "credentials") else "details",
+        scopes_form=ScopesForm(grant_type=application.authorization_grant_type,
+                               initial={"scopes": application.allowed_scopes}),
+        rotate_form=RotateSecretForm(initial={"rotation": _new_rotation_nonce(request, application)}), approvers=selectors.application_approvers(application), **endpoint_urls(),
+    )
+
+
+@require_POST
+def oauth_app_scopes(request, client_id):
+    application = _application(request, client_id)
+    form = ScopesForm(request.POST, grant_type=application.authorization_grant_type)
+    if form.is_valid():
+        try:
+            services.application_update_scopes(org=request.org, actor=request.user, application=application,
+                                               scopes=form.cleaned_data["scopes"])
+            messages.success(request, "Scopes saved.")
+        except ValidationError as error:
+            messages.error(request, _refusal(error))
+    else:
+        messages.error(request, "Choose at least one scope.")
+    return redirect(reverse("console:oauth_app_detail", args=[client_id]) + "?tab=access")
+
+
+@never_cache
+@require_POST
+def oauth_app_rotate(request, client_id):
+    application = _application(request, client_id)
+    form = RotateSecretForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The grace period is 0 to 30 days.")
+        return redirect(reverse("console:oauth_app_detail", args=[client_id]) + "?tab=credentials")
+    if request.session.pop(ROTATION_KEY, {}).get(application.client_id) != form.cleaned_data["rotation"]:
+        # A reload re-posts the form: rotating again would retire the secret the IdP still uses.
+        return render_page(request, "oauthapps/console/secret_gone.html", "Secret already shown", client_id=client_id)
+    secret = services.application_rotate_secret(org=request.org, actor=request.user, application=application,
+                                                grace_days=form.cleaned_data["grace_days"])
+    return _render_secret(request, application, secret, "Copy the new secret")
+
+
+@require_POST
+def oauth_app_status(request, client_id):
+    application = _application(request, client_id)
+    if request.POST.get("status") == Application.Status.DISABLED:
+        services.application_disable(org=request.org, actor=request.user, application=application)
+        messages.success(request, f"{application.name} is disabled; its tokens are revoked.")
+    else:
+        services.application_enable(org=request.org, actor=request.user, application=application)
+        messages.success(request, f"{application.name} is active.")
+    return redirect("console:oauth_app_detail", client_id)
+
+
+def oauth_app_delete(request, client_id):
+    application = _application(request, client_id)
+    if request.method != "POST":
+        return render_page(request, "oauthapps/console/app_delete.html", "Delete OAuth app", application=application)
+    services.application_delete(org=request.org, actor=request.user, application=application)
+    messages.success(request, f"Deleted {application.name}; its tokens are revoked.")
+    return redirect("console:oauth_apps")
+
+
+# --- SCIM tokens -------------------------------------------------------------------------------
+
+
+def scim_tokens(request, form=None, status=200):
+    response = render_page(
+        request, "oauthapps/console/scim_tokens.html", "SCIM tokens",
+        tokens=selectors.org_active_scim_tokens(request.org), form=form or ScimTokenForm(),
+        max_tokens=services.MAX_ACTIVE_SCIM_TOKENS, **endpoint_urls(),
+    )
+    response.status_code = status
+    return response
+
+
+@never_cache
+@require_POST
+def scim_token_new(request):
+    form = ScimTokenForm(request.POST)
+    if not form.is_valid():
+        return scim_tokens(request, form, status=400)
+    try:
+        token, raw = services.scim_token_create(org=request.org, actor=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        form.add_error(None, error)
+        return scim_tokens(request, form, status=400)
+    response = render_page(request, "oauthapps/console/scim_token_created.html", "Copy the SCIM token",
+                           token=token, raw_token=raw, **endpoint_urls())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def scim_token_revoke(request, public_id):
+    try:
+        token = selectors.scim_token_by_public_id(request.org, public_id)
+    except ScimToken.DoesNotExist:
+        raise Http404("No such token.")
+    services.scim_token_revoke(org=request.org, actor=request.user, token=token)
+    messages.success(request, f"Revoked {token.name}.")
+    return redirect("console:scim_tokens")
+
+
+console_site.register_page("oauth-apps/", oauth_apps, name="oauth_apps", nav_label="OAuth apps", nav_order=40)
+console_site.register_page("oauth-apps/new/", wizard_grant_type, name="oauth_app_new")
+console_site.register_page("oauth-apps/new/details/", wizard_details, name="oauth_app_new_details")
+console_site.register_page("oauth-apps/new/scopes/", wizard_scopes, name="oauth_app_new_scopes")
+console_site.register_page("oauth-apps/<str:client_id>/", oauth_app_detail, name="oauth_app_detail")
+console_site.register_page("oauth-apps/<str:client_id>/scopes/", oauth_app_scopes, name="oauth_app_scopes")
+console_site.register_page("oauth-apps/<str:client_id>/rotate/", oauth_app_rotate, name="oauth_app_rotate")
+console_site.register_page("oauth-apps/<str:client_id>/status/", oauth_app_status, name="oauth_app_status")
+console_site.register_page("oauth-apps/<str:client_id>/delete/", oauth_app_delete, name="oauth_app_delete")
+console_site.register_page("scim-tokens/", scim_tokens, name="scim_tokens", nav_label="SCIM tokens", nav_order=50)
+console_site.register_page("scim-tokens/new/", scim_token_new, name="scim_token_new")
+console_site.register_page("scim-tokens/<str:public_id>/revoke/", scim_token_revoke, name="scim_token_revoke")

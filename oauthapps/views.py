@@ -1,0 +1,92 @@
+"""The OAuth endpoints IdPs use: authorize (with consent), token, revoke, server metadata.
+
+django-oauth-toolkit's default urlpatterns are not mounted: they expose application management
+and an introspection endpoint that answers any authenticated client about any token.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from oauth2_provider import views as dot_views
+
+from tenants.scoping import org_scope
+
+from . import scopes as scope_names
+from .selectors import application_for_client_id
+from .validators import approver_may_still_act
+
+TOKEN_GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    # RFC 6749 §5.1: responses carrying tokens (and their errors) must not be cached.
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    return response
+
+
+@method_decorator(never_cache, name="dispatch")
+class ConsentView(dot_views.AuthorizationView):
+    """Sign-in if needed, then "Approve access" / "Deny" for an owner or admin of the app's org."""
+
+    template_name = "oauthapps/consent.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        client_id = request.POST.get("client_id") if request.method == "POST" else request.GET.get("client_id")
+        application = application_for_client_id(client_id)
+        if application is None:
+            # DOT answers an unknown or disabled client with an error page, never a redirect.
+            return super().dispatch(request, *args, **kwargs)
+        if request.user.is_authenticated and not approver_may_still_act(request.user, application):
+            return TemplateResponse(
+                request, "oauthapps/consent_refused.html", {"application": application}, status=403
+            )
+        with org_scope(application.org):
+            response = super().dispatch(request, *args, **kwargs)
+            if isinstance(response, TemplateResponse):
+                response.context_data.setdefault("application", application)
+                response.context_data["scope_items"] = [
+                    (scope, scope_names.DESCRIPTIONS.get(scope, scope))
+                    for scope in response.context_data.get("scopes", [])
+                ]
+                response.render()
+            return response
+
+
+# Every field of these requests is a credential (secret, code, verifier, token): keep them all out
+# of Django's error reports.
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+@method_decorator(csrf_exempt, name="dispatch")
+class TokenView(dot_views.TokenView):
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("grant_type") not in TOKEN_GRANT_TYPES:
+            body = {"error": "unsupported_grant_type"}
+            return _no_store(HttpResponse(json.dumps(body), status=400, content_type="application/json"))
+        return _no_store(super().post(request, *args, **kwargs))
+
+
+@method_decorator(sensitive_post_parameters(), name="dispatch")
+@method_decorator(csrf_exempt, name="dispatch")
+class RevokeTokenView(dot_views.RevokeTokenView):
+    def post(self, request, *args, **kwargs):
+        return _no_store(super().post(request, *args, **kwargs))
+
+
+class ServerMetadataView(dot_views.OAuthServerMetadataView):
+    """RFC 8414, advertising only what this server does."""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        data = json.loads(response.content)
+        data["response_types_supported"] = ["code"]
+        data["grant_types_supported"] = sorted(TOKEN_GRANT_TYPES)
+        data["scopes_supported"] = list(scope_names.ALL)
+        response.content = json.dumps(data)
+        return response
