@@ -166,7 +166,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "inter
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "scim-prune-provisioning-log": {"task": "scim.tasks.prune_provisioning_log", "schedule": 24 * 3600},
+}
 
 # --- OAuth (django-oauth-toolkit) --------------------------------------------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.Application"
@@ -196,6 +198,21 @@ OAUTH2_PROVIDER = {
         "managed-users/delete": "Delete users and groups",
         "offline_access": "Stay connected (refresh tokens)",
     },
+}
+
+# --- SCIM (django-scim2) ----------------------------------------------------------------------
+# scim/ uses django-scim2's exceptions, constants and schema documents with its own views (see the
+# scim.views docstring); these settings describe the service for anything that reads them.
+SCIM_SERVICE_PROVIDER = {
+    "NETLOC": PUBLIC_BASE_URL.split("://", 1)[-1],
+    "DOCUMENTATION_URI": PUBLIC_BASE_URL + "/",
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "An OAuth 2.0 access token or a SCIM token from the console, as a Bearer token.",
+        }
+    ],
 }
 
 # --- Logging ------------------------------------------------------------------------------------

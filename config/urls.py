@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/", console_site.urls),
     path("accounts/", include("accounts.urls")),
+    path("scim/v2/", include("scim.urls")),
 ]

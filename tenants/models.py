@@ -11,6 +11,13 @@ class Organization(models.Model):
     public_id = PublicIdField(prefix="OR")
     name = models.CharField(max_length=200)
     created = models.DateTimeField(auto_now_add=True)
+    # Twilio's rule; off by default because Entra maps userPrincipalName and mail separately.
+    username_must_equal_primary_email = models.BooleanField(
+        default=False, help_text="SCIM: a user's userName must equal their primary e-mail."
+    )
+    send_welcome_emails = models.BooleanField(
+        default=True, help_text="SCIM: e-mail a welcome message to each user the IdP creates."
+    )
 
     class Meta:
         ordering = ["name"]
