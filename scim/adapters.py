@@ -80,8 +80,12 @@ def _multi_valued(value, attribute: str, sub_attributes: tuple[str, ...]) -> lis
     return cleaned
 
 
-def user_values_from_scim(data) -> UserValues:
-    """Parse a full User (POST or PUT body, or the result of applying a PATCH)."""
+def user_values_from_scim(data, *, active_when_absent: bool | None = True) -> UserValues:
+    """Parse a full User (POST or PUT body, or the result of applying a PATCH).
+
+    A POST or PUT without `active` means active (a server default, RFC 7644 §3.5.1); after a PATCH
+    that removed it, `active` is absent (active_when_absent=None).
+    """
     if not isinstance(data, dict):
         raise invalid_value("The request body must be a JSON object.")
     data = lowered(data)
@@ -99,11 +103,11 @@ def user_values_from_scim(data) -> UserValues:
     name = lowered(name or {})
     for attribute, model_field in NAME_FIELDS.items():
         fields[model_field] = as_string(name.get(attribute.lower()), f"name.{attribute}")
-    fields["active"] = True if data.get("active") is None else as_boolean(data["active"], "active")
+    fields["active"] = active_when_absent if data.get("active") is None else as_boolean(data["active"], "active")
     for attribute, subs in MULTI_VALUED_SUB_ATTRIBUTES.items():
         model_field = "phone_numbers" if attribute == "phoneNumbers" else "addresses"
         fields[model_field] = _multi_valued(data.get(attribute.lower()), attribute, subs)
-    values.emails = _multi_valued(data.get("emails"), "emails", ("value", "type", "primary"))
+    values.emails = _multi_valued(data.get("emails"), "emails", ("value", "display", "type", "primary"))
     for email in values.emails:
         if not email.get("value"):
             raise invalid_value("Every e-mail needs a value.")
@@ -146,9 +150,11 @@ def user_to_scim(user) -> dict:
     for attribute, model_field in CORE_STRING_FIELDS.items():
         if attribute != "externalId" and getattr(user, model_field):
             resource[attribute] = getattr(user, model_field)
-    resource["active"] = user.active
+    if user.active is not None:
+        resource["active"] = user.active
     emails = [
-        {key: value for key, value in (("value", e.value), ("type", e.type), ("primary", e.primary)) if value != ""}
+        {key: value for key, value in (("value", e.value), ("display", e.display), ("type", e.type),
+                                       ("primary", e.primary)) if value != ""}
         for e in user.emails.all()
     ]
     if emails:

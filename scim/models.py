@@ -30,7 +30,8 @@ class ScimUser(TenantModel):
     preferred_language = models.CharField(max_length=64, blank=True, default="")
     locale = models.CharField(max_length=64, blank=True, default="")
     timezone = models.CharField(max_length=64, blank=True, default="")
-    active = models.BooleanField(default=True)
+    # None only after a PATCH removed it (RFC 7644 §3.5.2.2); only False means deactivated.
+    active = models.BooleanField(null=True, default=True)
     # Neither is filterable: a filter on them is 400 invalidFilter, so JSON keeps them simple.
     phone_numbers = models.JSONField(default=list, blank=True)
     addresses = models.JSONField(default=list, blank=True)

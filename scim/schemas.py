@@ -18,7 +18,6 @@ MAX_RESULTS = 200
 DEFAULT_COUNT = 100
 
 UNSUPPORTED_USER_ATTRIBUTES = {"profileUrl", "ims", "photos", "entitlements", "roles", "x509Certificates"}
-UNSUPPORTED_SUB_ATTRIBUTES = {"emails": {"display"}, "manager": set()}
 
 
 def scim_base_url() -> str:

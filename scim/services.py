@@ -80,6 +80,7 @@ def _save(user: ScimUser, values: UserValues, *, creating: bool) -> ScimUser:
         ScimUserEmail.objects.filter(user=user).delete()
     ScimUserEmail.objects.bulk_create(
         ScimUserEmail(org_id=user.org_id, user=user, value=email["value"], type=email.get("type", ""),
+                      display=email.get("display", ""),
                       primary=bool(email.get("primary")))
         for email in values.emails
     )
@@ -96,7 +97,7 @@ def provision_user(*, org: Organization, values: UserValues) -> ScimUser:
             from .tasks import send_welcome_email
 
             enqueue_on_commit(send_welcome_email, user_id=user.pk, org_id=org.pk)
-        if not user.active:
+        if user.active is False:
             sync_account_access(org=org, user=user)
     return user
 
@@ -106,9 +107,9 @@ def replace_user(*, org: Organization, user: ScimUser, values: UserValues) -> Sc
     with transaction.atomic(), org_scope(org):
         _check_org_rules(org, values)
         _check_unique(values, exclude_pk=user.pk)
-        was_active = user.active
+        was_deactivated = user.active is False
         _save(user, values, creating=False)
-        if was_active != user.active:
+        if was_deactivated != (user.active is False):
             sync_account_access(org=org, user=user)
     return user
 
@@ -138,8 +139,9 @@ def sync_account_access(*, org: Organization, user: ScimUser) -> int:
     account_ids = list(accounts.values_list("pk", flat=True))
     if not account_ids:
         return 0
-    User.objects.filter(pk__in=account_ids).update(is_active=user.active)
-    if not user.active:
+    deactivated = user.active is False
+    User.objects.filter(pk__in=account_ids).update(is_active=not deactivated)
+    if deactivated:
         get_refresh_token_model().objects.filter(user_id__in=account_ids, revoked__isnull=True).update(
             revoked=timezone.now())
         get_access_token_model().objects.filter(user_id__in=account_ids).delete()

@@ -13,4 +13,6 @@ urlpatterns = [
     path("Users", views.UsersView.as_view(), name="users"),
     path("Users/.search", views.UserSearchView.as_view(), name="users_search"),
     path("Users/<str:user_id>", views.UserDetailView.as_view(), name="user"),
+    path(".search", views.RootSearchView.as_view(), name="root_search"),
+    re_path(r"^.*$", views.UnknownEndpointView.as_view(), name="unknown"),
 ]

@@ -162,6 +162,24 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in tags or etag.removeprefix("W/") in tags
 
 
+class UnknownEndpointView(ScimView):
+    """Any other path under /scim/v2/: a SCIM 404 rather than Django's HTML one (RFC 7644 §3.12)."""
+
+    operations = {method: None for method in ("GET", "POST", "PUT", "PATCH", "DELETE")}
+
+    def dispatch(self, request, *args, **kwargs):
+        return error_response(ScimError(404, f"There is no SCIM endpoint at {request.path}."))
+
+
+class RootSearchView(ScimView):
+    """POST /.search across resource types (RFC 7644 §3.4.3) isn't offered: 501, as the RFC allows."""
+
+    operations = {"POST": None}
+
+    def post(self, request):
+        raise ScimError(501, "Search at the service root is not supported; use POST /Users/.search.")
+
+
 class UserResourceMixin:
     def user_response(self, user, status=200, extra_headers=None):
         params = self.request.GET
@@ -237,7 +255,8 @@ class UserDetailView(UserResourceMixin, ScimView):
         body = self.json_body()
         user = self.load(user_id)
         patched = apply_patch(user_to_scim(user), body)
-        user = services.replace_user(org=self.principal.org, user=user, values=user_values_from_scim(patched))
+        values = user_values_from_scim(patched, active_when_absent=None)
+        user = services.replace_user(org=self.principal.org, user=user, values=values)
         if "attributes" in request.GET and not _attribute_list(request.GET.get("attributes")):
             response = HttpResponse(status=204)
             response["ETag"] = user.etag

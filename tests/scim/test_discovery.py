@@ -58,3 +58,13 @@ def test_list_of_100_users_and_get_by_id_use_a_constant_number_of_queries(scim, 
         assert scim.get(f"/Users/{user_id}").status_code == 200
     # token lookup, token last-use?, COUNT, page, e-mails, log INSERT
     assert small <= 6
+
+
+def test_an_unknown_path_under_the_base_is_a_scim_404(client, db):
+    response = client.get("/scim/v2/NoSuchThing")
+    assert response.status_code == 404 and json.loads(response.content)["status"] == "404"
+
+
+def test_search_at_the_root_is_a_scim_501(client, db):
+    response = client.post("/scim/v2/.search", data="{}", content_type="application/scim+json")
+    assert response.status_code == 501 and json.loads(response.content)["status"] == "501"

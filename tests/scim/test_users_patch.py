@@ -100,3 +100,14 @@ def test_every_write_changes_the_version(scim, ann):
     first = patched(scim, ann, {"op": "replace", "path": "title", "value": "x"})["meta"]["version"]
     second = patched(scim, ann, {"op": "replace", "path": "title", "value": "y"})["meta"]["version"]
     assert len({ann["meta"]["version"], first, second}) == 3
+
+
+def test_removing_active_removes_it_without_deactivating(scim, ann):
+    result = patched(scim, ann, {"op": "remove", "path": "active"})
+    assert "active" not in result
+    assert json.loads(scim.put(f"/Users/{ann['id']}", user_body("ann@example.com")).content)["active"] is True
+
+
+def test_email_display_is_kept(scim, ann):
+    result = patched(scim, ann, {"op": "replace", "path": 'emails[type eq "work"].display', "value": "Ann at work"})
+    assert {"value": "ann@example.com", "display": "Ann at work", "type": "work", "primary": True} in result["emails"]
