@@ -167,8 +167,27 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
+    # Hourly, picking the domains whose last check is a day old: each domain is re-checked every
+    # 24 hours and the load spreads over the day instead of arriving at once.
+    "reverify-due-domains": {"task": "tenants.tasks.reverify_due_domains", "schedule": 3600.0},
     "scim-prune-provisioning-log": {"task": "scim.tasks.prune_provisioning_log", "schedule": 24 * 3600},
 }
+
+# --- Domain verification -------------------------------------------------------------------------
+# Empty: the system resolver. Tests point this at a DNS server on 127.0.0.1.
+DOMAIN_VERIFICATION_NAMESERVERS = env_list("DOMAIN_VERIFICATION_NAMESERVERS")
+DOMAIN_VERIFICATION_DNS_PORT = int(os.environ.get("DOMAIN_VERIFICATION_DNS_PORT", "53"))
+DOMAIN_VERIFICATION_DNS_TIMEOUT = float(os.environ.get("DOMAIN_VERIFICATION_DNS_TIMEOUT", "5"))
+DOMAIN_VERIFICATION_HTTP_TIMEOUT = float(os.environ.get("DOMAIN_VERIFICATION_HTTP_TIMEOUT", "5"))
+# "https" in production; tests serve the file over plain http on a loopback port.
+DOMAIN_VERIFICATION_HTTP_SCHEME = "https"
+DOMAIN_VERIFICATION_HTTP_PORT: int | None = None
+# The HTTPS check refuses to connect to loopback and private addresses (no probing of our own
+# network through a customer's DNS); tests, whose server is on 127.0.0.1, turn this on.
+DOMAIN_VERIFICATION_HTTP_ALLOW_PRIVATE_ADDRESSES = False
+# How many domains one re-verification task checks in a row; with the worker's concurrency this
+# bounds how many checks run at once.
+DOMAIN_REVERIFICATION_CHUNK_SIZE = 20
 
 # --- OAuth (django-oauth-toolkit) --------------------------------------------------------------
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthapps.Application"

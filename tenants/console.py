@@ -1,4 +1,4 @@
-"""The tenants app's console pages: overview and members."""
+"""The tenants app's console pages: overview, members, domains and the org's settings."""
 
 from django import forms
 from django.contrib import messages
@@ -8,9 +8,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import domain_checks, selectors, services
 from .console_site import console_site
-from .models import Membership
+from .models import Domain, Membership, Organization
 
 
 class InviteForm(forms.Form):
@@ -21,6 +21,16 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class DomainForm(forms.Form):
+    name = forms.CharField(label="Domain", max_length=255, help_text="The part after @ in your users' e-mail addresses.")
+
+
+class PolicyForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["require_verified_domains"]
 
 
 def render_page(request, template, title, **context):
@@ -99,8 +109,95 @@ def member_remove(request, public_id):
     return redirect("console:members")
 
 
+def domains(request, add_form=None):
+    return render_page(
+        request, "console/domains.html", "Domains",
+        domains=selectors.org_domains(request.org), add_form=add_form or DomainForm(),
+    )
+
+
+@require_POST
+def domain_add(request):
+    form = DomainForm(request.POST)
+    if form.is_valid():
+        try:
+            domain = services.domain_add(org=request.org, actor=request.user, name=form.cleaned_data["name"])
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error("name", error if isinstance(error, ValidationError) else str(error))
+        else:
+            messages.success(request, f"Added {domain.name}. Publish the DNS record or the file below, then verify.")
+            return redirect("console:domain_detail", public_id=domain.public_id)
+    return domains(request, add_form=form)
+
+
+def _domain(request, public_id) -> Domain:
+    try:
+        return selectors.domain_by_public_id(request.org, public_id)
+    except Domain.DoesNotExist:
+        raise Http404("No such domain.")
+
+
+def domain_detail(request, public_id):
+    domain = _domain(request, public_id)
+    return render_page(
+        request, "console/domain_detail.html", domain.name,
+        domain=domain,
+        dns_record_name=domain_checks.dns_record_name(domain.name),
+        dns_record_value=domain_checks.dns_record_value(domain.token),
+        https_file_url=domain_checks.https_file_url(domain.name),
+    )
+
+
+@require_POST
+def domain_verify(request, public_id):
+    domain = _domain(request, public_id)
+    method = request.POST.get("method")
+    if method not in Domain.Method.values:
+        raise Http404("No such verification method.")
+    domain = services.domain_verify(org=request.org, actor=request.user, domain=domain, method=method)
+    if domain.last_failure_reason:
+        messages.error(request, f"{domain.name} was not verified: {domain.last_failure_reason}")
+    else:
+        messages.success(request, f"{domain.name} is verified ({Domain.Method(method).label}).")
+    return redirect("console:domain_detail", public_id=domain.public_id)
+
+
+def domain_delete(request, public_id):
+    domain = _domain(request, public_id)
+    if request.method != "POST":
+        return render_page(request, "console/domain_delete.html", f"Remove {domain.name}", domain=domain)
+    if _apply(request, services.domain_remove, domain=domain):
+        messages.success(request, f"Removed {domain.name}.")
+    return redirect("console:domains")
+
+
+def org_settings(request):
+    """Owners edit the org's policies; admins see them read-only."""
+    can_edit = request.membership.role == Membership.Role.OWNER
+    form = PolicyForm(request.POST if request.method == "POST" else None, instance=request.org)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied("Only an owner can change the organization's settings.")
+        if form.is_valid() and _apply(
+            request, services.organization_update_policy,
+            require_verified_domains=form.cleaned_data["require_verified_domains"],
+        ):
+            messages.success(request, "Settings saved.")
+            return redirect("console:settings")
+    if not can_edit:
+        for field in form.fields.values():
+            field.disabled = True
+    return render_page(request, "console/settings.html", "Settings", form=form, can_edit=can_edit)
+
+
 console_site.register_page("", overview, name="overview", nav_label="Overview", nav_order=0)
 console_site.register_page("members/", members, name="members", nav_label="Members", nav_order=10)
 console_site.register_page("members/invite/", member_invite, name="member_invite")
 console_site.register_page("members/<str:public_id>/role/", member_change_role, name="member_change_role")
 console_site.register_page("members/<str:public_id>/remove/", member_remove, name="member_remove")
+console_site.register_page("domains/", domains, name="domains", nav_label="Domains", nav_order=30)
+console_site.register_page("domains/add/", domain_add, name="domain_add")
+console_site.register_page("domains/<str:public_id>/", domain_detail, name="domain_detail")
+console_site.register_page("domains/<str:public_id>/verify/", domain_verify, name="domain_verify")
+console_site.register_page("domains/<str:public_id>/delete/", domain_delete, name="domain_delete")
+console_site.register_page("settings/", org_settings, name="settings", nav_label="Settings", nav_order=90)

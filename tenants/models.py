@@ -1,5 +1,9 @@
+import math
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .public_ids import PublicIdField
 from .scoping import TenantManager
@@ -11,6 +15,12 @@ class Organization(models.Model):
     public_id = PublicIdField(prefix="OR")
     name = models.CharField(max_length=200)
     created = models.DateTimeField(auto_now_add=True)
+    # Policy, set by owners in the console. SCIM asks tenants.selectors.domains_blocking_provisioning.
+    require_verified_domains = models.BooleanField(
+        "provisioned users must use a verified domain",
+        default=True,
+        help_text="Refuse to provision a user whose e-mail domain this organization has not verified.",
+    )
     # Twilio's rule; off by default because Entra maps userPrincipalName and mail separately.
     username_must_equal_primary_email = models.BooleanField(
         default=False, help_text="SCIM: a user's userName must equal their primary e-mail."
@@ -62,3 +72,75 @@ class Membership(TenantModel):
     @property
     def can_administer(self) -> bool:
         return self.role in (self.Role.OWNER, self.Role.ADMIN)
+
+
+# A verified domain that fails its daily re-check stays usable this long before it lapses.
+REVERIFICATION_GRACE = timedelta(days=30)
+
+
+class Domain(TenantModel):
+    """An e-mail domain the org claims; provisioning users at it needs it verified (see selectors)."""
+
+    class Status(models.TextChoices):
+        UNVERIFIED = "unverified", "Unverified"
+        VERIFIED = "verified", "Verified"
+        VERIFIED_UNCERTAIN = "verified-uncertain", "Verified (re-check failing)"
+
+    class Method(models.TextChoices):
+        DNS = "dns", "DNS TXT record"
+        HTTPS = "https", "HTTPS file"
+
+    VERIFIED_STATUSES = (Status.VERIFIED, Status.VERIFIED_UNCERTAIN)
+
+    public_id = PublicIdField(prefix="DM")
+    # Normalised: lower case, IDNA (A-labels), no trailing dot; see tenants.domain_checks.
+    name = models.CharField(max_length=253)
+    # Not a secret: it is published in DNS or on the web server. It only has to be unguessable so
+    # that nobody can prove a domain with a value they did not receive from us.
+    token = models.CharField(max_length=32)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.UNVERIFIED)
+    verified_by_method = models.CharField(max_length=8, choices=Method.choices, blank=True)
+    date_last_verification = models.DateTimeField(null=True, blank=True)
+    # When the first failed re-check of a verified domain happened; the grace period runs from here.
+    uncertain_since = models.DateTimeField(null=True, blank=True)
+    # Last check attempt (also the daily re-check's claim, so a doubled beat checks a domain once).
+    last_checked = models.DateTimeField(null=True, blank=True)
+    last_failure_reason = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "name"], name="tenants_domain_org_name_unique"),
+            # Exclusivity across tenants (the one global constraint): a domain is verified by one org
+            # at most. Subdomains are other names, so they may belong to other orgs.
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(status__in=["verified", "verified-uncertain"]),
+                name="tenants_domain_verified_by_one_org",
+            ),
+        ]
+        indexes = [models.Index(fields=["org", "status"], name="tenants_domain_org_status")]
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status in self.VERIFIED_STATUSES
+
+    def reverification_deadline(self):
+        if self.status != self.Status.VERIFIED_UNCERTAIN or self.uncertain_since is None:
+            return None
+        return self.uncertain_since + REVERIFICATION_GRACE
+
+    def days_left_to_reverify(self, now=None) -> int | None:
+        """Whole days left before a failing verified domain lapses; None unless it is uncertain."""
+        deadline = self.reverification_deadline()
+        if deadline is None:
+            return None
+        # Rounded up: "1 day left" until the very last moment, "30" right after the first failure.
+        return max(0, math.ceil((deadline - (now or timezone.now())) / timedelta(days=1)))

@@ -1,13 +1,18 @@
-"""Reads of orgs and memberships for views, admin and other apps."""
+"""Reads of orgs, memberships and domains for views, admin and other apps."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 
-from .models import Membership, Organization
-from .scoping import TenantManager
+from .domain_checks import normalize_domain_name
+from .models import Domain, Membership, Organization
+from .scoping import TenantManager, all_orgs_scope, org_scope
 
 
 def memberships_of_user(user: User) -> QuerySet[Membership]:
@@ -37,3 +42,45 @@ def org_administrators(org: Organization) -> QuerySet[Membership]:
 def membership_by_public_id(org: Organization, public_id: str) -> Membership:
     """Raises Membership.DoesNotExist for another org's id exactly as for one that never existed."""
     return org_members(org).get(public_id=public_id)
+
+
+def org_domains(org: Organization) -> QuerySet[Domain]:
+    with org_scope(org):
+        return Domain.objects.order_by("name")
+
+
+def domain_by_public_id(org: Organization, public_id: str) -> Domain:
+    """Raises Domain.DoesNotExist for another org's id exactly as for one that never existed."""
+    with org_scope(org):
+        return Domain.objects.get(public_id=public_id)
+
+
+def domains_blocking_provisioning(org: Organization, domains: Iterable[str]) -> list[str]:
+    """The e-mail domains (any case) that the org may not provision users at, normalised and in order.
+
+    Empty when the org's policy "provisioned users must use a verified domain" is off. Otherwise a
+    domain passes only when this org has it verified or verified-uncertain (still in its grace
+    period). Exact names only: verifying example.com does not cover sub.example.com, which may
+    belong to another org. A name that is not a valid domain is always blocked.
+    """
+    if not org.require_verified_domains:
+        return []
+    wanted: dict[str, None] = {}
+    for raw in domains:
+        try:
+            wanted[normalize_domain_name(raw)] = None
+        except ValidationError:
+            wanted[(raw or "").strip().lower()] = None
+    with org_scope(org):
+        allowed = set(
+            Domain.objects.filter(name__in=list(wanted), status__in=Domain.VERIFIED_STATUSES).values_list("name", flat=True)
+        )
+    return [name for name in wanted if name not in allowed]
+
+
+def domains_due_for_reverification(*, now: datetime, interval: timedelta) -> QuerySet[Domain]:
+    """Verified domains of every org whose last check is at least `interval` old (cross-org job)."""
+    with all_orgs_scope():
+        return Domain.objects.filter(status__in=Domain.VERIFIED_STATUSES).filter(
+            Q(last_checked__isnull=True) | Q(last_checked__lte=now - interval)
+        )

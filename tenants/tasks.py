@@ -1,15 +1,19 @@
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from .models import Membership, Organization
-from .scoping import org_scope
+from . import selectors, services
+from .models import REVERIFICATION_GRACE, Domain, Membership, Organization
+from .scoping import all_orgs_scope, org_scope
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +43,58 @@ def send_invitation_email(*, membership_id: int, org_id: int) -> None:
         recipient_list=[user.email],
     )
     log.info("invitation sent for membership %s", membership.public_id)
+
+
+REVERIFICATION_INTERVAL = timedelta(hours=24)
+
+
+@shared_task
+def reverify_due_domains() -> int:
+    """Beat, hourly: claim the verified domains last checked a day ago and fan their checks out.
+
+    The claim (last_checked = now, under SKIP LOCKED) makes a doubled beat harmless: the second run
+    finds nothing due. Each chunk task checks its domains one after another, so the number of checks
+    in flight is bounded by the workers' concurrency, and each check by the DNS/HTTP timeouts.
+    """
+    now = timezone.now()
+    with transaction.atomic(), all_orgs_scope():
+        due = selectors.domains_due_for_reverification(now=now, interval=REVERIFICATION_INTERVAL)
+        domain_ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        Domain.objects.filter(pk__in=domain_ids).update(last_checked=now)
+    if domain_ids:
+        chunks = reverify_domain.chunks([(domain_id,) for domain_id in domain_ids], settings.DOMAIN_REVERIFICATION_CHUNK_SIZE)
+        transaction.on_commit(lambda: chunks.group().apply_async())
+    log.info("re-verification of %d domains dispatched", len(domain_ids))
+    return len(domain_ids)
+
+
+@shared_task(acks_late=True)
+def reverify_domain(domain_id: int) -> None:
+    with all_orgs_scope():
+        org_id = Domain.objects.filter(pk=domain_id).values_list("org_id", flat=True).first()
+    if org_id is None:
+        log.info("re-verification skipped: domain %s no longer exists", domain_id)
+        return
+    services.domain_reverify(org=Organization.objects.get(pk=org_id), domain_id=domain_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def send_domain_lapsed_email(*, domain_id: int, org_id: int) -> None:
+    org = Organization.objects.get(pk=org_id)
+    with org_scope(org):
+        domain = Domain.objects.filter(pk=domain_id).first()
+        owners = list(Membership.objects.filter(role=Membership.Role.OWNER).values_list("user__email", flat=True))
+    if domain is None or not owners:
+        return
+    send_mail(
+        subject=f"{domain.name} is no longer verified for {org.name}",
+        message=(
+            f"For {REVERIFICATION_GRACE.days} days we could not find the verification DNS record or HTTPS file of {domain.name}, "
+            f"so it is no longer verified for {org.name}. Users at {domain.name} can't be provisioned "
+            f"until it is verified again.\n\nLast failure: {domain.last_failure_reason}\n\n"
+            f"Verify it again at {settings.PUBLIC_BASE_URL}{reverse('console:domains')}\n"
+        ),
+        from_email=None,
+        recipient_list=owners,
+    )
+    log.info("domain lapse e-mail sent for %s", domain.public_id)

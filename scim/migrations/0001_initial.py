@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('tenants', '0002_organization_scim_policies'),
+        ('tenants', '0001_initial'),
     ]
 
     operations = [

@@ -4,17 +4,19 @@ import json
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
 from tenants import services
-from tenants.models import Membership, Organization
+from tenants.models import Domain, Membership, Organization
 from tenants.scoping import org_scope
 
 DEMO_ORG_NAME = "Acme"
 DEMO_OWNER_EMAIL = "demo@acme.example"
+DEMO_DOMAIN = "acme.example"
 
 
 class Command(BaseCommand):
@@ -39,11 +41,14 @@ class Command(BaseCommand):
         with org_scope(org):
             Membership.objects.update_or_create(user=owner, defaults={"org": org, "role": Membership.Role.OWNER})
 
+        domain = self._demo_domain(org, owner)
+
         console_url = settings.PUBLIC_BASE_URL + reverse("console:index")
         result = {
             "organization": {"id": org.public_id, "name": org.name},
             "owner": {"email": owner.email, "password": password},
             "console_url": console_url,
+            "domains": [{"name": domain.name, "status": domain.status}],
         }
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2))
@@ -54,3 +59,14 @@ class Command(BaseCommand):
                 f"  e-mail:   {owner.email}\n"
                 f"  password: {password}\n"
             )
+
+    def _demo_domain(self, org: Organization, owner: User) -> Domain:
+        """acme.example can't be proven (.example never resolves), so the DEBUG demo marks it verified
+        without proof. Under production settings that shortcut is refused and it stays unverified."""
+        try:
+            return services.domain_mark_verified_for_demo(org=org, name=DEMO_DOMAIN)
+        except PermissionDenied as refusal:
+            self.stderr.write(f"{DEMO_DOMAIN} left unverified: {refusal}")
+        with org_scope(org):
+            existing = Domain.objects.filter(name=DEMO_DOMAIN).first()
+        return existing or services.domain_add(org=org, actor=owner, name=DEMO_DOMAIN)
