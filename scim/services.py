@@ -12,19 +12,11 @@ from django.utils import timezone
 from config.celery import enqueue_on_commit
 from tenants.models import Organization
 from tenants.scoping import org_scope
+from tenants.selectors import domains_blocking_provisioning
 
 from .adapters import UserValues
 from .errors import ScimError, invalid_value, uniqueness
 from .models import ScimUser, ScimUserEmail
-
-
-def _domains_blocking_provisioning(org: Organization, domains: set[str]) -> list[str]:
-    # Issue 4 (verified domains) provides the rule; imported lazily so this module loads without it.
-    try:
-        from tenants.selectors import domains_blocking_provisioning
-    except ImportError:
-        return []
-    return list(domains_blocking_provisioning(org, sorted(domains)))
 
 
 def _primary_email(values: UserValues) -> str | None:
@@ -49,7 +41,7 @@ def _check_org_rules(org: Organization, values: UserValues) -> None:
     domains = {email["value"].rpartition("@")[2].lower() for email in values.emails}
     if "@" in user_name:
         domains.add(user_name.rpartition("@")[2].lower())
-    blocked = _domains_blocking_provisioning(org, domains)
+    blocked = domains_blocking_provisioning(org, sorted(domains))
     if blocked:
         raise invalid_value(
             f"The domain {', '.join(blocked)} is not verified by this organization; verify it in the console "

@@ -10,8 +10,7 @@ from tests.factories import OrganizationFactory
 
 def open_org(name: str) -> Organization:
     """An org whose policy lets any e-mail domain be provisioned (IdP fixtures use example.com)."""
-    policy = {"require_verified_domains": False} if hasattr(Organization, "require_verified_domains") else {}
-    return OrganizationFactory(name=name, **policy)
+    return OrganizationFactory(name=name, require_verified_domains=False)
 
 
 class ScimClient:
