@@ -24,32 +24,21 @@ class ScimError(scim_exceptions.SCIMException):
         return body
 
 
-def invalid_value(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidValue")
+def _typed_error(status: int, scim_type: str):
+    """A constructor of the ScimError with this status and scimType (RFC 7644 Table 9)."""
+
+    def build(detail: str) -> ScimError:
+        return ScimError(status, detail, scim_type)
+
+    return build
 
 
-def invalid_filter(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidFilter")
-
-
-def invalid_syntax(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidSyntax")
-
-
-def invalid_path(detail: str) -> ScimError:
-    return ScimError(400, detail, "invalidPath")
-
-
-def no_target(detail: str) -> ScimError:
-    return ScimError(400, detail, "noTarget")
-
-
-def uniqueness(detail: str) -> ScimError:
-    return ScimError(409, detail, "uniqueness")
-
-
-def mutability(detail: str) -> ScimError:
-    return ScimError(400, detail, "mutability")
+invalid_value = _typed_error(400, "invalidValue")
+invalid_filter = _typed_error(400, "invalidFilter")
+invalid_syntax = _typed_error(400, "invalidSyntax")
+invalid_path = _typed_error(400, "invalidPath")
+no_target = _typed_error(400, "noTarget")
+uniqueness = _typed_error(409, "uniqueness")
 
 
 def not_found(resource_id: str) -> ScimError:

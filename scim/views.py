@@ -114,30 +114,28 @@ class ServiceProviderConfigView(ScimView):
         return scim_json_response(schemas.service_provider_config())
 
 
-class SchemasView(ScimView):
-    operations = {"GET": None}
+class DiscoveryCollectionView(ScimView):
+    """A ListResponse of discovery documents, or one of them by id (case-insensitive)."""
 
-    def get(self, request, schema_id=None):
-        documents = schemas.schema_documents()
-        if schema_id is None:
+    operations = {"GET": None}
+    documents = staticmethod(lambda: [])
+
+    def get(self, request, document_id=None):
+        documents = self.documents()
+        if document_id is None:
             return scim_json_response(schemas.list_response(documents))
-        document = next((doc for doc in documents if doc["id"].lower() == schema_id.lower()), None)
+        document = next((doc for doc in documents if doc["id"].lower() == document_id.lower()), None)
         if document is None:
-            raise not_found(schema_id)
+            raise not_found(document_id)
         return scim_json_response(document)
 
 
-class ResourceTypesView(ScimView):
-    operations = {"GET": None}
+class SchemasView(DiscoveryCollectionView):
+    documents = staticmethod(schemas.schema_documents)
 
-    def get(self, request, resource_type=None):
-        documents = schemas.resource_type_documents()
-        if resource_type is None:
-            return scim_json_response(schemas.list_response(documents))
-        document = next((doc for doc in documents if doc["id"].lower() == resource_type.lower()), None)
-        if document is None:
-            raise not_found(resource_type)
-        return scim_json_response(document)
+
+class ResourceTypesView(DiscoveryCollectionView):
+    documents = staticmethod(schemas.resource_type_documents)
 
 
 def _attribute_list(value) -> list[str]:
