@@ -15,6 +15,7 @@ import json
 import logging
 import time
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -44,6 +45,10 @@ def without_secrets(value):
     return value
 
 
+def _refuse_non_json_constant(name: str):
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity).")
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class ScimView(View):
     """Base of every SCIM endpoint: authentication, scope, org scope, SCIM errors, the log."""
@@ -60,6 +65,8 @@ class ScimView(View):
         try:
             if method not in self.operations:
                 raise ScimError(405, f"{method} is not supported here.")
+            if "\x00" in request.path or any("\x00" in key + value for key, value in request.GET.items()):
+                raise invalid_value("The URL contains a NUL character.")
             operation = self.operations[method]
             if operation is None:
                 response = super().dispatch(request, *args, **kwargs)
@@ -87,7 +94,7 @@ class ScimView(View):
             except ValueError:
                 pass
         try:
-            with org_scope(self.principal.org):
+            with org_scope(self.principal.org), transaction.atomic():
                 ProvisioningEvent.objects.create(
                     org=self.principal.org, method=request.method.upper(), path=request.get_full_path()[:500],
                     credential_name=self.principal.credential_name, status=response.status_code, scim_type=scim_type,
@@ -99,11 +106,15 @@ class ScimView(View):
 
     def json_body(self):
         try:
-            self.request_json = json.loads(self.request.body or b"null")
+            self.request_json = json.loads(self.request.body or b"null", parse_constant=_refuse_non_json_constant)
         except (ValueError, UnicodeDecodeError):
             raise invalid_syntax("The request body is not valid JSON.") from None
         if not isinstance(self.request_json, dict):
             raise invalid_syntax("The request body must be a JSON object.")
+        if "\\u0000" in json.dumps(self.request_json):
+            # PostgreSQL stores no NUL in text or jsonb; refuse it before it reaches either.
+            self.request_json = None
+            raise invalid_value("Text in the request may not contain NUL characters.")
         return self.request_json
 
 
