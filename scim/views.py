@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from contextlib import nullcontext
 
 from django.db import transaction
 from django.http import HttpResponse
@@ -94,7 +95,10 @@ class ScimView(View):
             except ValueError:
                 pass
         try:
-            with org_scope(self.principal.org), transaction.atomic():
+            # A savepoint only inside an outer transaction (tests): a failed INSERT must not poison it.
+            # Requests themselves aren't atomic, so in production this stays one INSERT.
+            savepoint = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
+            with org_scope(self.principal.org), savepoint:
                 ProvisioningEvent.objects.create(
                     org=self.principal.org, method=request.method.upper(), path=request.get_full_path()[:500],
                     credential_name=self.principal.credential_name, status=response.status_code, scim_type=scim_type,
