@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils.dateparse import parse_datetime
 from django_scim.constants import SchemaURI
 from scim2_filter_parser import ast as scim_ast
@@ -128,7 +129,11 @@ class StrictUserFilterTranspiler(Transpiler):
                 raise invalid_filter("A dateTime attribute is compared with eq, ne, gt, ge, lt or le and an "
                                      "RFC 3339 timestamp such as \"2024-05-13T04:42:34Z\".")
             lookup, value = _ORDERED_LOOKUPS[operator], parsed
-        query = Q(**{f"{path}__{lookup}": value})
+        if lookup == "iexact":
+            # lower(col) = lower(value): served by the (org, lower(...)) indexes, unlike Django's UPPER().
+            query = Q(Exact(Lower(path), value.lower()))
+        else:
+            query = Q(**{f"{path}__{lookup}": value})
         return ~query if operator == "ne" else query
 
 

@@ -7,6 +7,8 @@ userName = primary e-mail, one primary e-mail) are checked here so every caller 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from config.celery import enqueue_on_commit
@@ -51,7 +53,8 @@ def _check_org_rules(org: Organization, values: UserValues) -> None:
 
 def _check_unique(values: UserValues, exclude_pk: int | None) -> None:
     others = ScimUser.objects.exclude(pk=exclude_pk)
-    if others.filter(user_name__iexact=values.fields["user_name"]).exists():
+    # lower(user_name) = ...: the expression of the (org, lower(user_name)) unique index.
+    if others.filter(Exact(Lower("user_name"), values.fields["user_name"].lower())).exists():
         raise uniqueness(f"A user with userName {values.fields['user_name']} already exists.")
     external_id = values.fields.get("external_id")
     if external_id and others.filter(external_id=external_id).exists():

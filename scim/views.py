@@ -6,7 +6,8 @@ counts by iterating. Subclassing would mean overriding every method, so these vi
 exceptions, constants and schema documents (scim.errors, scim.schemas) and own the request cycle.
 
 Every authenticated request runs inside org_scope(principal.org) and leaves one ProvisioningEvent
-(one INSERT). Discovery documents need no credential (RFC 7644 §4) and, having no org, aren't logged.
+(one INSERT). Discovery documents need no credential (RFC 7644 §4); they and requests refused with
+401 have no org, so they are not in any org's provisioning log (the request log still has them).
 """
 
 from __future__ import annotations

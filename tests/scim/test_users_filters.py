@@ -1,4 +1,5 @@
 import json
+import re
 from urllib.parse import quote
 
 import pytest
@@ -148,3 +149,12 @@ def test_generated_filters_never_return_another_orgs_user(two_orgs, filter_text)
     assert response.status_code == 200, (filter_text, response.content)
     found = {r["id"] for r in json.loads(response.content)["Resources"]}
     assert found <= ours, filter_text
+
+
+def test_user_name_eq_uses_the_lower_index_expression(scim, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        scim.get("/Users?filter=" + quote('userName eq "A@example.com"'))
+    assert any(re.search(r'LOWER\((U\d+|"scim_scimuser")\."user_name"\) = ', q["sql"]) for q in context.captured_queries)
