@@ -20,14 +20,15 @@ from scim2_filter_parser.transpilers.django_q_object import Transpiler
 
 from .errors import invalid_filter
 
-STRING, BOOLEAN, DATETIME = "string", "boolean", "dateTime"
+# CASE_EXACT: string attributes RFC 7643 marks caseExact (id, externalId): compared as given.
+STRING, CASE_EXACT, BOOLEAN, DATETIME = "string", "caseExactString", "boolean", "dateTime"
 CORE = SchemaURI.USER.lower()
 ENTERPRISE = SchemaURI.ENTERPRISE_USER.lower()
 
 # (attribute, sub-attribute, schema URN) -> (ORM path, type). Names are matched lower-cased.
 _CORE_ATTRIBUTES = {
-    ("id", None): ("public_id", STRING),
-    ("externalid", None): ("external_id", STRING),
+    ("id", None): ("public_id", CASE_EXACT),
+    ("externalid", None): ("external_id", CASE_EXACT),
     ("username", None): ("user_name", STRING),
     ("displayname", None): ("display_name", STRING),
     ("nickname", None): ("nick_name", STRING),
@@ -68,6 +69,8 @@ ATTRIBUTES = {
 
 _STRING_LOOKUPS = {"eq": "iexact", "ne": "iexact", "co": "icontains", "sw": "istartswith", "ew": "iendswith",
                    "gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}
+_CASE_EXACT_LOOKUPS = {"eq": "exact", "ne": "exact", "co": "contains", "sw": "startswith", "ew": "endswith",
+                       "gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}
 _ORDERED_LOOKUPS = {"eq": "exact", "ne": "exact", "gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}
 
 
@@ -113,12 +116,12 @@ class StrictUserFilterTranspiler(Transpiler):
         operator = node.value.lower()
         if operator == "pr":
             present = Q(**{f"{path}__isnull": False})
-            return present & ~Q(**{path: ""}) if kind == STRING else present
+            return present & ~Q(**{path: ""}) if kind in (STRING, CASE_EXACT) else present
         value = self.visit(node.comp_value) if node.comp_value else None
-        if kind == STRING:
+        if kind in (STRING, CASE_EXACT):
             if not isinstance(value, str):
                 raise invalid_filter(f"{operator} on a string attribute needs a quoted string.")
-            lookup = _STRING_LOOKUPS[operator]
+            lookup = (_STRING_LOOKUPS if kind == STRING else _CASE_EXACT_LOOKUPS)[operator]
         elif kind == BOOLEAN:
             if operator not in ("eq", "ne") or not isinstance(value, bool):
                 raise invalid_filter("A boolean attribute is compared with eq or ne and true or false.")

@@ -48,6 +48,9 @@ FILTERS_AND_OUR_MATCHES = [
     ('name.familyName eq "user" and (title eq "Manager" or userName eq "c@example.com")', ["b@example.com", "c@example.com"]),
     ('USERNAME eq "a@example.com"', ["a@example.com"]),
     ('externalId eq "ext-z@example.com"', []),
+    ('externalId eq "ext-a@example.com"', ["a@example.com"]),
+    ('externalId eq "EXT-A@example.com"', []),  # caseExact (RFC 7643 §3.1)
+    ('externalId sw "ext-b"', ["b@example.com"]),
     ('urn:ietf:params:scim:schemas:core:2.0:User:userName eq "c@example.com"', ["c@example.com"]),
     ("active eq true", ["a@example.com", "b@example.com", "c@example.com"]),
     ('meta.lastModified gt "2000-01-01T00:00:00Z"', ["a@example.com", "b@example.com", "c@example.com"]),
