@@ -69,7 +69,7 @@ def _parse_value_filter(text: str):
 
 
 def _container(resource: dict, uri: str | None, attribute: str) -> dict:
-    if uri is None and attribute.lower() in ENTERPRISE_ATTRIBUTES and attribute.lower() not in {"title"}:
+    if uri is None and attribute.lower() in ENTERPRISE_ATTRIBUTES:
         uri = ENTERPRISE  # Entra's tutorial Example 5 sends "manager" without the URN.
     if uri is None or uri.lower() == SchemaURI.USER.lower():
         return resource
@@ -118,8 +118,10 @@ def _apply_path(resource: dict, operation: str, path: str, value) -> None:
                     for element in current:
                         element.pop(_key(element, sub), None)
             return
-        if sub is None:
-            _merge(container, attribute, value, operation) if operation == "add" or isinstance(value, dict) else _set(container, attribute, value)
+        if sub is None and (operation == "add" or isinstance(value, dict)):
+            _merge(container, attribute, value, operation)
+        elif sub is None:
+            _set(container, attribute, value)
         else:
             current = container.get(_key(container, attribute))
             if not isinstance(current, dict):

@@ -70,3 +70,11 @@ def test_pruning_deletes_events_older_than_30_days(scim, scim_org):
     assert prune_provisioning_log() == 1
     with all_orgs_scope():
         assert ProvisioningEvent.objects.count() == 1
+
+
+def test_plain_members_cannot_see_the_scim_console_pages(client, scim_org):
+    member = UserFactory()
+    add_member(scim_org, member, Membership.Role.MEMBER)
+    client.force_login(member)
+    assert client.get(reverse("console:scim_users")).status_code == 403
+    assert client.get(reverse("console:provisioning_log")).status_code == 403
