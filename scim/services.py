@@ -17,7 +17,7 @@ from tenants.scoping import org_scope
 from tenants.selectors import domains_blocking_provisioning
 
 from .adapters import UserValues
-from .errors import ScimError, invalid_value, uniqueness
+from .errors import invalid_value, uniqueness
 from .models import ScimUser, ScimUserEmail
 
 
@@ -141,6 +141,3 @@ def sync_account_access(*, org: Organization, user: ScimUser) -> int:
             revoked=timezone.now())
         get_access_token_model().objects.filter(user_id__in=account_ids).delete()
     return len(account_ids)
-
-
-__all__ = ["ScimError", "provision_user", "replace_user", "delete_user", "sync_account_access"]

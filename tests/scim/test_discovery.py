@@ -1,6 +1,5 @@
 import json
 
-import pytest
 from django.test.utils import CaptureQueriesContext
 from django.db import connection
 
