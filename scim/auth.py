@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.http import HttpRequest
 
 from oauthapps import scopes
@@ -18,11 +20,20 @@ SCOPE_BY_OPERATION = {
 }
 
 
-def authenticate(request: HttpRequest, operation: str) -> Principal:
+@contextmanager
+def _as_scim_errors():
     try:
-        principal = principal_from_request(request)
-        principal.require(SCOPE_BY_OPERATION[operation])
+        yield
     except CredentialError as error:
         headers = {"WWW-Authenticate": 'Bearer realm="SCIM"'} if error.status == 401 else {}
         raise ScimError(error.status, error.detail, headers=headers) from None
-    return principal
+
+
+def authenticate(request: HttpRequest) -> Principal:
+    with _as_scim_errors():
+        return principal_from_request(request)
+
+
+def require_scope(principal: Principal, operation: str) -> None:
+    with _as_scim_errors():
+        principal.require(SCOPE_BY_OPERATION[operation])

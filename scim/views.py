@@ -28,7 +28,7 @@ from tenants.scoping import org_scope
 
 from . import schemas, selectors, services
 from .adapters import project, user_location, user_to_scim, user_values_from_scim
-from .auth import authenticate
+from .auth import authenticate, require_scope
 from .errors import ScimError, error_response, invalid_syntax, invalid_value, not_found, scim_json_response
 from .filters import user_filter_q, user_ordering
 from .models import ProvisioningEvent
@@ -73,7 +73,9 @@ class ScimView(View):
             if operation is None:
                 response = super().dispatch(request, *args, **kwargs)
             else:
-                self.principal = authenticate(request, operation)
+                self.principal = authenticate(request)
+                # Known org from here on: a 403 for a missing scope is in the org's log too.
+                require_scope(self.principal, operation)
                 with org_scope(self.principal.org):
                     response = super().dispatch(request, *args, **kwargs)
         except ScimError as error:

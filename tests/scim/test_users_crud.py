@@ -187,6 +187,8 @@ def test_a_missing_scope_is_403(client, scim, scim_org, granted, method, path_su
     response = getattr(limited, method)("/Users" + path_suffix.replace("ID", user_id),
                                         **({"body": body} if method in ("post", "put", "patch") else {}))
     error_of(response, 403)
+    with org_scope(scim_org):
+        assert ProvisioningEvent.objects.filter(status=403, credential_name="limited").count() == 1
 
 
 def test_a_welcome_email_is_sent_after_create_unless_the_org_turns_it_off(scim, scim_org, django_capture_on_commit_callbacks):
