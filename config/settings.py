@@ -201,6 +201,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # 24 hours and the load spreads over the day instead of arriving at once.
     "reverify-due-domains": {"task": "tenants.tasks.reverify_due_domains", "schedule": 3600.0},
     "clear-expired-oauth-tokens": {"task": "oauthapps.tasks.clear_expired_oauth_tokens", "schedule": 3600.0},
+    "scim-prune-provisioning-log": {"task": "scim.tasks.prune_provisioning_log", "schedule": 24 * 3600},
 }
 
 # --- Domain verification -------------------------------------------------------------------------
@@ -260,6 +261,21 @@ OAUTH2_PROVIDER = {
         "managed-users/delete": "Delete users and groups",
         "offline_access": "Stay connected (refresh tokens)",
     },
+}
+
+# --- SCIM (django-scim2) ----------------------------------------------------------------------
+# scim/ uses django-scim2's exceptions, constants and schema documents with its own views (see the
+# scim.views docstring); these settings describe the service for anything that reads them.
+SCIM_SERVICE_PROVIDER = {
+    "NETLOC": PUBLIC_BASE_URL.split("://", 1)[-1],
+    "DOCUMENTATION_URI": PUBLIC_BASE_URL + "/",
+    "AUTHENTICATION_SCHEMES": [
+        {
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "An OAuth 2.0 access token or a SCIM token from the console, as a Bearer token.",
+        }
+    ],
 }
 
 # --- Logging ------------------------------------------------------------------------------------

@@ -21,6 +21,13 @@ class Organization(models.Model):
         default=True,
         help_text="Refuse to provision a user whose e-mail domain this organization has not verified.",
     )
+    # Twilio's rule; off by default because Entra maps userPrincipalName and mail separately.
+    username_must_equal_primary_email = models.BooleanField(
+        default=False, help_text="SCIM: a user's userName must equal their primary e-mail."
+    )
+    send_welcome_emails = models.BooleanField(
+        default=True, help_text="SCIM: e-mail a welcome message to each user the IdP creates."
+    )
 
     class Meta:
         ordering = ["name"]

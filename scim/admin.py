@@ -1,0 +1,48 @@
+"""Staff admin: SCIM users and the provisioning log of every org (runs in all_orgs_scope)."""
+
+from django.contrib import admin
+
+from .models import ProvisioningEvent, ScimUser, ScimUserEmail
+
+
+class ScimUserEmailInline(admin.TabularInline):
+    model = ScimUserEmail
+    extra = 0
+    fields = ("value", "type", "primary", "display")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(ScimUser)
+class ScimUserAdmin(admin.ModelAdmin):
+    """Read-only: the IdP owns these rows; a staff edit would be overwritten and skip the org's rules."""
+
+    list_display = ("user_name", "org", "display_name", "active", "external_id", "last_modified")
+    list_filter = ("active", "org")
+    search_fields = ("user_name", "public_id", "external_id", "display_name", "org__name")
+    list_select_related = ("org",)
+    inlines = [ScimUserEmailInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProvisioningEvent)
+class ProvisioningEventAdmin(admin.ModelAdmin):
+    list_display = ("created", "org", "method", "path", "status", "scim_type", "credential_name", "duration_ms")
+    list_filter = ("org", "method", "status", "scim_type")
+    search_fields = ("path", "user_public_id", "credential_name", "org__name")
+    list_select_related = ("org",)
+    date_hierarchy = "created"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

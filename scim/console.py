@@ -1,0 +1,31 @@
+"""The SCIM app's console pages: the org's directory users and its provisioning log (read-only)."""
+
+from django.core.paginator import Paginator
+
+from tenants.console import render_page
+from tenants.console_site import console_site
+
+from . import selectors
+
+PAGE_SIZE = 50
+
+
+def directory_users(request):
+    query = request.GET.get("q", "").strip()
+    page = Paginator(selectors.directory_users(query=query), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render_page(request, "console/scim_users.html", "Users", page=page, query=query)
+
+
+def provisioning_log(request):
+    status = request.GET.get("status", "")
+    method = request.GET.get("method", "")
+    query = request.GET.get("q", "").strip()
+    events = selectors.provisioning_events(status=status or None, method=method or None, query=query or None)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render_page(request, "console/provisioning_log.html", "Provisioning log", page=page, status=status,
+                       method=method, query=query, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+
+
+console_site.register_page("users/", directory_users, name="scim_users", nav_label="Users", nav_order=60)
+console_site.register_page("provisioning-log/", provisioning_log, name="provisioning_log",
+                           nav_label="Provisioning log", nav_order=80)

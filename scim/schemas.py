@@ -1,0 +1,97 @@
+"""Discovery documents (RFC 7643 §5-7): ServiceProviderConfig, Schemas and ResourceTypes.
+
+The schema documents are django-scim2's copies of RFC 7643 §8.7, trimmed to the attributes this
+service stores, so that a client reading /Schemas learns the truth (no ims, photos, roles...).
+Discovery needs no credential (RFC 7644 §4 allows it): it reveals nothing about any org.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django.conf import settings
+from django_scim.constants import SchemaURI
+from django_scim.schemas import ALL as LIBRARY_SCHEMAS
+
+SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
+MAX_RESULTS = 200
+DEFAULT_COUNT = 100
+
+UNSUPPORTED_USER_ATTRIBUTES = {"profileUrl", "ims", "photos", "entitlements", "roles", "x509Certificates"}
+
+
+def scim_base_url() -> str:
+    return settings.PUBLIC_BASE_URL + "/scim/v2"
+
+
+def _library_schema(schema_id: str) -> dict:
+    return copy.deepcopy(next(doc for doc in LIBRARY_SCHEMAS if doc["id"] == schema_id))
+
+
+def _with_meta(document: dict, resource_type: str, location: str) -> dict:
+    document["schemas"] = [SCHEMA_SCHEMA] if resource_type == "Schema" else document.get("schemas", [])
+    document["meta"] = {"resourceType": resource_type, "location": f"{scim_base_url()}/{location}"}
+    return document
+
+
+def schema_documents() -> list[dict]:
+    user = _library_schema(SchemaURI.USER)
+    user["attributes"] = [a for a in user["attributes"] if a["name"] not in UNSUPPORTED_USER_ATTRIBUTES]
+    for attribute in user["attributes"]:
+        if attribute["name"] == "password":
+            # Okta sends one on create; it is accepted and dropped, never returned.
+            attribute["returned"] = "never"
+        if attribute["name"] == "groups":
+            attribute["mutability"] = "readOnly"
+    enterprise = _library_schema(SchemaURI.ENTERPRISE_USER)
+    group = _library_schema(SchemaURI.GROUP)
+    return [
+        _with_meta(doc, "Schema", f"Schemas/{doc['id']}") for doc in (user, enterprise, group)
+    ]
+
+
+def resource_type_documents() -> list[dict]:
+    # Only Users are served so far; Groups join this list when their endpoint exists.
+    user = {
+        "schemas": [SchemaURI.RESOURCE_TYPE],
+        "id": "User",
+        "name": "User",
+        "endpoint": "/Users",
+        "description": "User Account",
+        "schema": SchemaURI.USER,
+        "schemaExtensions": [{"schema": SchemaURI.ENTERPRISE_USER, "required": False}],
+    }
+    return [_with_meta(user, "ResourceType", "ResourceTypes/User")]
+
+
+def service_provider_config() -> dict:
+    document = {
+        "schemas": [SchemaURI.SERVICE_PROVIDER_CONFIG],
+        "documentationUri": settings.PUBLIC_BASE_URL + "/",
+        "patch": {"supported": True},
+        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "filter": {"supported": True, "maxResults": MAX_RESULTS},
+        "changePassword": {"supported": False},
+        "sort": {"supported": True},
+        "etag": {"supported": True},
+        "authenticationSchemes": [
+            {
+                "type": "oauthbearertoken",
+                "name": "OAuth Bearer Token",
+                "description": "An OAuth 2.0 access token or a SCIM token from the console, as a Bearer token.",
+                "specUri": "https://www.rfc-editor.org/rfc/rfc6750",
+                "primary": True,
+            }
+        ],
+    }
+    return _with_meta(document, "ServiceProviderConfig", "ServiceProviderConfig")
+
+
+def list_response(resources: list[dict], total: int | None = None, start_index: int = 1) -> dict:
+    return {
+        "schemas": [SchemaURI.LIST_RESPONSE],
+        "totalResults": len(resources) if total is None else total,
+        "startIndex": start_index,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }

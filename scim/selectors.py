@@ -1,0 +1,63 @@
+"""Reads of the SCIM directory. Callers run inside org_scope(org); every query is org-filtered in SQL."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from .errors import not_found
+from .models import ProvisioningEvent, ScimUser
+
+
+def users_with_emails() -> QuerySet[ScimUser]:
+    return ScimUser.objects.prefetch_related("emails")
+
+
+def user_by_public_id(public_id: str) -> ScimUser:
+    """The user with this id in the current org; another org's id is a 404 like one that never existed."""
+    user = users_with_emails().filter(public_id=public_id).first()
+    if user is None:
+        raise not_found(public_id)
+    return user
+
+
+def users_page(*, condition: Q | None, ordering: list, start_index: int, count: int) -> tuple[int, list[ScimUser]]:
+    """One page of the users matching `condition`, and how many match in all (an SQL COUNT).
+
+    The condition is applied in a subquery of ids (itself org-scoped), so joins to e-mails never
+    duplicate a user and an OR in the filter stays inside (filter) AND org.
+    """
+    matching = ScimUser.objects.all()
+    if condition is not None:
+        matching = matching.filter(pk__in=ScimUser.objects.filter(condition).values("pk"))
+    total = matching.count()
+    if count == 0 or start_index > total:
+        return total, []
+    offset = start_index - 1
+    page = list(users_with_emails().filter(pk__in=matching.values("pk")).order_by(*ordering)[offset:offset + count]) \
+        if condition is not None else list(users_with_emails().order_by(*ordering)[offset:offset + count])
+    return total, page
+
+
+def provisioning_events(*, status: str | None = None, method: str | None = None, query: str | None = None
+                        ) -> QuerySet[ProvisioningEvent]:
+    events = ProvisioningEvent.objects.order_by("-created", "-id")
+    if status == "errors":
+        events = events.filter(status__gte=400)
+    elif status == "ok":
+        events = events.filter(status__lt=400)
+    if method:
+        events = events.filter(method=method.upper())
+    if query:
+        events = events.filter(Q(path__icontains=query) | Q(user_public_id=query) | Q(credential_name__icontains=query))
+    return events
+
+
+def directory_users(*, query: str | None = None) -> QuerySet[ScimUser]:
+    users = users_with_emails().order_by("user_name", "id")
+    if query:
+        users = users.filter(
+            pk__in=ScimUser.objects.filter(
+                Q(user_name__icontains=query) | Q(display_name__icontains=query) | Q(emails__value__icontains=query)
+            ).values("pk")
+        )
+    return users
