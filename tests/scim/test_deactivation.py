@@ -44,7 +44,8 @@ def deactivate(scim, user_id, value=False):
 
 def test_deactivation_ends_console_sessions_and_revokes_tokens_at_once(client, scim, member, tokens):
     console = type(client)()
-    assert console.login(username="ann@example.com", password=TEST_PASSWORD)
+    console.post("/console/login/", {"username": "ann@example.com", "password": TEST_PASSWORD})
+    assert console.get("/console/").status_code == 200
     user_id = json.loads(scim.post("/Users", user_body("ann@example.com")).content)["id"]
     deactivate(scim, user_id, "False")
     member.refresh_from_db()
