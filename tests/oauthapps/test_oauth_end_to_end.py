@@ -22,10 +22,27 @@ def token_url(django_db_setup, live_server):
 
 
 
-def test_entra_client_credentials_then_a_scim_credential_check(token_url, org, entra_app):
+SCIM_USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+
+
+def scim_url(token_url, path):
+    return token_url.replace(TOKEN_PATH, "/scim/v2") + path
+
+
+def test_entra_client_credentials_then_scim_calls(token_url, org, other_org, entra_app):
+    from scim.models import ScimUser
+    from tenants.scoping import org_scope
+
+    with org_scope(other_org):
+        stranger = ScimUser.objects.create(org=other_org, user_name="ann")
     application, secret = entra_app
     with oauth_session(application.client_id, secret, token_endpoint_auth_method="client_secret_post") as session:
         token = session.fetch_token(token_url, grant_type="client_credentials")
+        created = session.post(scim_url(token_url, "/Users"), json={"schemas": [SCIM_USER], "userName": "ann"})
+        assert created.status_code == 201, created.text
+        found = session.get(scim_url(token_url, "/Users"), params={"filter": 'userName eq "ann"'}).json()
+        assert [user["id"] for user in found["Resources"]] == [created.json()["id"]]
+        assert session.get(scim_url(token_url, f"/Users/{stranger.public_id}")).status_code == 404
 
     assert token["token_type"] == "Bearer"
     assert token["expires_in"] == application.access_token_lifetime
@@ -52,6 +69,11 @@ def test_okta_authorization_code_with_pkce_then_two_refreshes(token_url, client,
 
         refreshed_once = session.refresh_token(token_url, refresh_token=token["refresh_token"])
         refreshed_twice = session.refresh_token(token_url, refresh_token=refreshed_once["refresh_token"])
+        listed = session.get(scim_url(token_url, "/Users"), params={"startIndex": 1, "count": 2})
+        assert listed.status_code == 200 and listed.json()["totalResults"] == 0
+        # Approved for read and list only: creating is a SCIM 403.
+        refused = session.post(scim_url(token_url, "/Users"), json={"schemas": [SCIM_USER], "userName": "bob"})
+        assert refused.status_code == 403 and refused.json()["status"] == "403"
     assert len({token["refresh_token"], refreshed_once["refresh_token"], refreshed_twice["refresh_token"]}) == 3
     principal = principal_for(refreshed_twice["access_token"])
     assert principal.org == org
