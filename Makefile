@@ -9,7 +9,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef 
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15} \
 	SECURE_SSL_REDIRECT=0 LOG_FORMAT=text
 
-.PHONY: run test install install-dev clean
+.PHONY: run test install install-dev clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,6 @@ test: install-dev
 
 clean:
 	rm -rf $(VENV) demo.sqlite3 staticfiles
+
+bench: install-dev
+	$(TEST_ENV) DATABASE_URL=postgres://postgres@127.0.0.1:5432/idadmin_bench $(BIN)/python bench/scim_list_paging.py
