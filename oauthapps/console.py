@@ -259,4 +259,4 @@ console_site.register_page("scim-tokens/", scim_tokens, name="scim_tokens", nav_
 console_site.register_page("scim-tokens/new/", scim_token_new, name="scim_token_new")
 console_site.register_page("scim-tokens/<str:public_id>/revoke/", scim_token_revoke, name="scim_token_revoke")
 
-from . import guides  # noqa: E402,F401  (registers the setup guide pages next to the apps they describe)
+from . import console_overview, guides  # noqa: E402,F401  (register the Overview card and the setup guide pages)

@@ -46,5 +46,5 @@ def guide(request, slug):
                        **endpoint_urls())
 
 
-console_site.register_page("guides/", guide_index, name="guides", nav_label="Setup guides", nav_order=95)
+console_site.register_page("guides/", guide_index, name="guides", nav_label="Setup guides", nav_order=85)
 console_site.register_page("guides/<slug:slug>/", guide, name="guide")

@@ -29,3 +29,5 @@ def provisioning_log(request):
 console_site.register_page("users/", directory_users, name="scim_users", nav_label="Users", nav_order=60)
 console_site.register_page("provisioning-log/", provisioning_log, name="provisioning_log",
                            nav_label="Provisioning log", nav_order=80)
+
+from . import console_overview  # noqa: E402,F401  (registers the Overview card)
