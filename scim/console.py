@@ -2,12 +2,14 @@
 
 from django.core.paginator import Paginator
 
+from tenants.audit import org_audit_events
 from tenants.console import render_page
 from tenants.console_site import console_site
 
 from . import selectors
 
 PAGE_SIZE = 50
+STAFF_CHANGES_SHOWN = 20
 
 
 def directory_users(request):
@@ -23,7 +25,8 @@ def provisioning_log(request):
     events = selectors.provisioning_events(status=status or None, method=method or None, query=query or None)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page(request, "console/provisioning_log.html", "Provisioning log", page=page, status=status,
-                       method=method, query=query, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+                       method=method, query=query, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                       staff_changes=org_audit_events(request.org, STAFF_CHANGES_SHOWN))
 
 
 console_site.register_page("users/", directory_users, name="scim_users", nav_label="Users", nav_order=60)
