@@ -30,7 +30,7 @@ class DomainForm(forms.Form):
 class PolicyForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["require_verified_domains"]
+        fields = list(services.SETTINGS_FIELDS)
 
 
 def render_page(request, template, title, **context):
@@ -192,10 +192,7 @@ def org_settings(request):
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied("Only an owner can change the organization's settings.")
-        if form.is_valid() and _apply(
-            request, services.organization_update_policy,
-            require_verified_domains=form.cleaned_data["require_verified_domains"],
-        ):
+        if form.is_valid() and _apply(request, services.organization_update_policy, **form.cleaned_data):
             messages.success(request, "Settings saved.")
             return redirect("console:settings")
     if not can_edit:
