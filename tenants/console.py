@@ -31,6 +31,7 @@ class PolicyForm(forms.ModelForm):
     class Meta:
         model = Organization
         fields = list(services.SETTINGS_FIELDS)
+        labels = {"name": "Organization name"}
 
 
 def render_page(request, template, title, **context):

@@ -85,6 +85,7 @@ def test_owner_sets_up_entra_provisioning_end_to_end(page, live_server, sign_in,
 
     page.get_by_role("link", name="Credentials").click()
     expect(page.get_by_label("Keep the old secret working for (days)")).to_have_value("7")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Rotate secret").click()
     new_secret = page.locator("#client-secret").inner_text().strip()
     assert new_secret and new_secret != secret
@@ -101,6 +102,14 @@ def test_owner_sets_up_entra_provisioning_end_to_end(page, live_server, sign_in,
     expect(page.locator("#scim-token")).not_to_be_empty()
     _finish_after_got_it(page)
     expect(page.locator("#scim-tokens")).to_contain_text("Okta bearer")
+    revoke = page.locator("#scim-tokens").get_by_role("button", name="Revoke")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    revoke.click()
+    expect(page.locator("#scim-tokens")).to_contain_text("Okta bearer")
+    page.once("dialog", lambda dialog: dialog.accept())
+    revoke.click()
+    expect(page.locator(".messagelist")).to_contain_text("Revoked Okta bearer")
+    expect(page.locator("#scim-tokens-empty")).to_be_visible()
 
     _nav(page, "Setup guides")
     screenshot(page, "console-guides")
@@ -108,6 +117,12 @@ def test_owner_sets_up_entra_provisioning_end_to_end(page, live_server, sign_in,
     expect(page.get_by_test_id("guide-client-id")).to_have_text(application.client_id)
     expect(page.locator("#guide-steps")).to_contain_text("Test Connection")
     screenshot(page, "console-guide-entra")
+
+    for label, name in (("Overview", "console-overview-set-up"), ("Users", "console-users-empty"),
+                        ("Provisioning log", "console-provisioning-log"), ("Settings", "console-settings")):
+        _nav(page, label)
+        screenshot(page, name)
+    expect(page.get_by_label("Organization name")).to_have_value("Acme")
 
 
 def test_the_wizard_cannot_finish_before_got_it(page, live_server, sign_in, screenshot):
