@@ -2,6 +2,8 @@
 
 from django.contrib import admin, messages
 
+from tenants.admin import ReadOnlyModelAdmin
+
 from . import staff_actions
 from .models import ProvisioningEvent, ScimUser, ScimUserEmail
 
@@ -43,15 +45,9 @@ class ScimUserAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProvisioningEvent)
-class ProvisioningEventAdmin(admin.ModelAdmin):
+class ProvisioningEventAdmin(ReadOnlyModelAdmin):
     list_display = ("created", "org", "method", "path", "status", "scim_type", "credential_name", "duration_ms")
     list_filter = ("org", "method", "status", "scim_type")
     search_fields = ("path", "user_public_id", "credential_name", "org__name")
     list_select_related = ("org",)
     date_hierarchy = "created"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -10,6 +10,16 @@ from .models import AuditEvent, Domain, Membership, Organization
 from .tasks import reverify_domain
 
 
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """For records written only by the system (logs): staff read them, never add or edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     fk_name = "org"
@@ -113,7 +123,7 @@ class DomainAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyModelAdmin):
     """Read-only: the record of what staff did must not be edited by staff."""
 
     list_display = ("created", "org", "actor_email", "action", "object_type", "object_repr", "object_id")
@@ -121,12 +131,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("object_id", "object_repr", "actor_email", "org__name", "org__public_id")
     list_select_related = ("org",)
     date_hierarchy = "created"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
