@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_id_token_model, get_refresh_token_model
 
+from tenants.audit import record_staff_action
+
 from . import services
 from .models import Application, ScimToken
 
@@ -24,7 +26,7 @@ class ReadMostlyAdmin(admin.ModelAdmin):
 @admin.register(Application)
 class ApplicationAdmin(ReadMostlyAdmin):
     list_display = ("name", "org", "client_id", "authorization_grant_type", "status", "created")
-    list_filter = ("status", "authorization_grant_type")
+    list_filter = ("status", "authorization_grant_type", "org")
     search_fields = ("name", "client_id", "org__name", "org__public_id")
     list_select_related = ("org",)
     fields = (
@@ -37,15 +39,18 @@ class ApplicationAdmin(ReadMostlyAdmin):
 
     @admin.action(description="Disable (revokes tokens)", permissions=["view"])
     def disable_and_revoke(self, request, queryset):
-        for application in queryset:
+        applications = list(queryset.select_related("org"))
+        for application in applications:
             services.application_disable(org=None, actor=request.user, application=application)
-        messages.success(request, f"Disabled {queryset.count()} application(s); their tokens are revoked.")
+            record_staff_action(org=application.org, actor=request.user, action="oauth_app.disable", obj=application,
+                                detail={"name": application.name})
+        messages.success(request, f"Disabled {len(applications)} application(s); their tokens are revoked.")
 
 
 @admin.register(ScimToken)
 class ScimTokenAdmin(ReadMostlyAdmin):
     list_display = ("name", "org", "public_id", "created", "expires", "last_used", "revoked")
-    list_filter = ("revoked",)
+    list_filter = ("revoked", "org")
     search_fields = ("name", "public_id", "org__name", "org__public_id")
     list_select_related = ("org",)
     fields = ("org", "name", "public_id", "scopes", "created", "created_by", "expires", "last_used", "revoked")

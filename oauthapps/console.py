@@ -258,3 +258,5 @@ console_site.register_page("oauth-apps/<str:client_id>/delete/", oauth_app_delet
 console_site.register_page("scim-tokens/", scim_tokens, name="scim_tokens", nav_label="SCIM tokens", nav_order=50)
 console_site.register_page("scim-tokens/new/", scim_token_new, name="scim_token_new")
 console_site.register_page("scim-tokens/<str:public_id>/revoke/", scim_token_revoke, name="scim_token_revoke")
+
+from . import console_overview, guides  # noqa: E402,F401  (register the Overview card and the setup guide pages)

@@ -1,7 +1,10 @@
 """Staff admin: SCIM users and the provisioning log of every org (runs in all_orgs_scope)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from tenants.admin import ReadOnlyModelAdmin
+
+from . import staff_actions
 from .models import ProvisioningEvent, ScimUser, ScimUserEmail
 
 
@@ -22,6 +25,14 @@ class ScimUserAdmin(admin.ModelAdmin):
     search_fields = ("user_name", "public_id", "external_id", "display_name", "org__name")
     list_select_related = ("org",)
     inlines = [ScimUserEmailInline]
+    actions = ["deactivate"]
+
+    @admin.action(description="Deactivate (signs their console account out)", permissions=["view"])
+    def deactivate(self, request, queryset):
+        users = list(queryset.select_related("org"))
+        for user in users:
+            staff_actions.deactivate_user(actor=request.user, user=user)
+        messages.success(request, f"Deactivated {len(users)} user(s). Their IdP may reactivate them on its next sync.")
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
@@ -34,15 +45,9 @@ class ScimUserAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProvisioningEvent)
-class ProvisioningEventAdmin(admin.ModelAdmin):
+class ProvisioningEventAdmin(ReadOnlyModelAdmin):
     list_display = ("created", "org", "method", "path", "status", "scim_type", "credential_name", "duration_ms")
     list_filter = ("org", "method", "status", "scim_type")
     search_fields = ("path", "user_public_id", "credential_name", "org__name")
     list_select_related = ("org",)
     date_hierarchy = "created"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -5,8 +5,19 @@ from django.core.exceptions import ValidationError
 from config.celery import enqueue_on_commit
 
 from . import services
-from .models import Domain, Membership, Organization
+from .audit import record_staff_action
+from .models import AuditEvent, Domain, Membership, Organization
 from .tasks import reverify_domain
+
+
+class ReadOnlyModelAdmin(admin.ModelAdmin):
+    """For records written only by the system (logs): staff read them, never add or edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class MembershipInline(admin.TabularInline):
@@ -104,7 +115,22 @@ class DomainAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-verify now (DNS and HTTPS)")
     def reverify_now(self, request, queryset):
-        domain_ids = list(queryset.values_list("pk", flat=True))
-        for domain_id in domain_ids:
-            enqueue_on_commit(reverify_domain, domain_id)
-        self.message_user(request, f"Re-verification of {len(domain_ids)} domain(s) queued.", messages.SUCCESS)
+        domains = list(queryset.select_related("org"))
+        for domain in domains:
+            record_staff_action(org=domain.org, actor=request.user, action="domain.reverify", obj=domain)
+            enqueue_on_commit(reverify_domain, domain.pk)
+        self.message_user(request, f"Re-verification of {len(domains)} domain(s) queued.", messages.SUCCESS)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyModelAdmin):
+    """Read-only: the record of what staff did must not be edited by staff."""
+
+    list_display = ("created", "org", "actor_email", "action", "object_type", "object_repr", "object_id")
+    list_filter = ("action", "org")
+    search_fields = ("object_id", "object_repr", "actor_email", "org__name", "org__public_id")
+    list_select_related = ("org",)
+    date_hierarchy = "created"
+
+    def has_delete_permission(self, request, obj=None):
+        return False

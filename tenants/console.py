@@ -30,7 +30,8 @@ class DomainForm(forms.Form):
 class PolicyForm(forms.ModelForm):
     class Meta:
         model = Organization
-        fields = ["require_verified_domains"]
+        fields = list(services.SETTINGS_FIELDS)
+        labels = {"name": "Organization name"}
 
 
 def render_page(request, template, title, **context):
@@ -38,14 +39,28 @@ def render_page(request, template, title, **context):
 
 
 def overview(request):
-    members = selectors.org_members(request.org)
-    return render_page(
-        request,
-        "console/overview.html",
-        "Overview",
-        member_count=members.count(),
-        administrators=selectors.org_administrators(request.org),
-    )
+    """The org at a glance: each app's card (connection details, counts, recent events) under one warnings box."""
+    sections, warnings = [], []
+    for section in console_site.overview_sections():
+        context = section.context(request)
+        warnings.extend(context.pop("warnings", []))
+        sections.append((section.template, context))
+    return render_page(request, "console/overview.html", "Overview", sections=sections, warnings=warnings)
+
+
+def overview_org_section(request):
+    return {"member_count": selectors.org_members(request.org).count()}
+
+
+def overview_domains_section(request):
+    domains = list(selectors.org_domains(request.org))
+    counts = {label: sum(1 for domain in domains if domain.status == status) for status, label in Domain.Status.choices}
+    warnings = [
+        f"{domain.name} failed its daily re-check: it stops counting as verified in "
+        f"{domain.days_left_to_reverify()} days unless the DNS record or file is back."
+        for domain in domains if domain.days_left_to_reverify() is not None
+    ]
+    return {"domain_counts": counts, "domain_total": len(domains), "warnings": warnings}
 
 
 def members(request, invite_form=None):
@@ -178,10 +193,7 @@ def org_settings(request):
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied("Only an owner can change the organization's settings.")
-        if form.is_valid() and _apply(
-            request, services.organization_update_policy,
-            require_verified_domains=form.cleaned_data["require_verified_domains"],
-        ):
+        if form.is_valid() and _apply(request, services.organization_update_policy, **form.cleaned_data):
             messages.success(request, "Settings saved.")
             return redirect("console:settings")
     if not can_edit:
@@ -190,6 +202,8 @@ def org_settings(request):
     return render_page(request, "console/settings.html", "Settings", form=form, can_edit=can_edit)
 
 
+console_site.register_overview_section("console/overview_org.html", overview_org_section, order=0)
+console_site.register_overview_section("console/overview_domains.html", overview_domains_section, order=30)
 console_site.register_page("", overview, name="overview", nav_label="Overview", nav_order=0)
 console_site.register_page("members/", members, name="members", nav_label="Members", nav_order=10)
 console_site.register_page("members/invite/", member_invite, name="member_invite")

@@ -30,6 +30,16 @@ class ConsolePage:
     needs_org: bool
 
 
+@dataclass(frozen=True)
+class OverviewSection:
+    """A card on the Overview page. `context(request)` returns the template's `section` dict; its
+    optional "warnings" list is lifted into the page's one warnings box, so nothing urgent hides in a card."""
+
+    template: str
+    context: object
+    order: int
+
+
 class ConsoleSite(admin.AdminSite):
     site_header = "Identity console"
     site_title = "Identity console"
@@ -40,10 +50,18 @@ class ConsoleSite(admin.AdminSite):
     def __init__(self, name="console"):
         super().__init__(name=name)
         self._pages: list[ConsolePage] = []
+        self._overview_sections: list[OverviewSection] = []
 
     def register_page(self, route, view, *, name, nav_label=None, nav_order=100, needs_org=True):
         """Add a page; apps call this from their console.py (autodiscovered like admin.py)."""
         self._pages.append(ConsolePage(route, view, name, nav_label, nav_order, needs_org))
+
+    def register_overview_section(self, template, context, *, order=100):
+        """Add a card to the Overview; apps own what they show (the tenants app never imports them)."""
+        self._overview_sections.append(OverviewSection(template, context, order))
+
+    def overview_sections(self) -> list[OverviewSection]:
+        return sorted(self._overview_sections, key=lambda section: section.order)
 
     def has_permission(self, request):
         return request.user.is_active and request.user.is_authenticated

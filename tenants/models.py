@@ -144,3 +144,27 @@ class Domain(TenantModel):
             return None
         # Rounded up: "1 day left" until the very last moment, "30" right after the first failure.
         return max(0, math.ceil((deadline - (now or timezone.now())) / timedelta(days=1)))
+
+
+class AuditEvent(TenantModel):
+    """A change made to an org by our staff (in /admin/), shown to the org's admins.
+
+    `detail` holds names and ids only, never a secret or a hash: the org's admins read it.
+    """
+
+    created = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # Kept even if the account is deleted later, so the record still says who acted.
+    actor_email = models.EmailField(blank=True)
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=255, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["org", "-created"], name="tenants_audit_org_created")]
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.action} {self.object_type} {self.object_repr}"

@@ -109,15 +109,22 @@ def membership_remove(*, org: Organization, actor: User, membership: Membership)
         membership.delete()
 
 
-def organization_update_policy(*, org: Organization, actor: User, require_verified_domains: bool) -> Organization:
-    """Owners set the org's policies; admins only read them."""
+SETTINGS_FIELDS = ("name", "require_verified_domains", "username_must_equal_primary_email", "send_welcome_emails")
+
+
+def organization_update_policy(*, org: Organization, actor: User, **changes) -> Organization:
+    """Owners set the org's name and policies (any of SETTINGS_FIELDS); admins only read them."""
+    unknown = set(changes) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"Not an organization setting: {', '.join(sorted(unknown))}")
     with transaction.atomic(), org_scope(org):
         _lock_org(org)
         if _actor_membership(org, actor).role != Role.OWNER:
             raise PermissionDenied("Only an owner can change the organization's settings.")
-        org.require_verified_domains = require_verified_domains
+        for field, value in changes.items():
+            setattr(org, field, value.strip() if isinstance(value, str) else value)
         org.full_clean()
-        org.save(update_fields=["require_verified_domains"])
+        org.save(update_fields=list(changes))
     return org
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from oauthapps import scopes
 from oauthapps.models import Application, ScimToken
 from oauthapps.services import scim_token_create
-from tenants.models import Membership
+from tenants.models import AuditEvent, Membership
 from tenants.scoping import org_scope
 from tests.factories import UserFactory, add_member
 
@@ -225,6 +225,10 @@ def test_staff_can_disable_an_app_which_revokes_its_tokens(staff_client, client,
     assert response.status_code == 302
     with pytest.raises(Exception):
         principal_for(body["access_token"])
+    with org_scope(application.org):
+        event = AuditEvent.objects.get()
+    assert (event.action, event.object_id) == ("oauth_app.disable", application.client_id)
+    assert application.client_secret not in str(event.detail)
 
 
 def test_another_orgs_scim_token_cannot_be_revoked(owner_client, other_org):

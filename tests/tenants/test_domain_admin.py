@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from tenants import services
-from tenants.models import Domain, Membership
+from tenants.models import AuditEvent, Domain, Membership
 from tenants.scoping import all_orgs_scope
 from tests.factories import UserFactory, add_member
 
@@ -75,6 +75,9 @@ def test_reverify_now_action_checks_the_selected_domains(staff_client, domains, 
         assert Domain.objects.get(pk=acme.pk).status == Status.VERIFIED
         globex = Domain.objects.get(pk=domains[1].pk)
     assert globex.status == Status.UNVERIFIED and "NXDOMAIN" in globex.last_failure_reason
+    with all_orgs_scope():
+        audited = sorted(AuditEvent.objects.values_list("action", "object_id"))
+    assert audited == sorted(("domain.reverify", domain.public_id) for domain in domains)
 
 
 def test_staff_delete_goes_through_the_service(staff_client, domains):

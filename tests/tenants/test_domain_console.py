@@ -116,9 +116,27 @@ def test_members_cannot_see_domains(client, org):
 def test_owner_turns_the_policy_off(owner_client, org):
     page = owner_client.get(reverse("console:settings"))
     assert b"Provisioned users must use a verified domain" in page.content and b"settings-read-only" not in page.content
-    response = owner_client.post(reverse("console:settings"), {}, follow=True)
+    response = owner_client.post(reverse("console:settings"), {"name": "Acme"}, follow=True)
     assert page_messages(response) == ["Settings saved."]
     assert Organization.objects.get(pk=org.pk).require_verified_domains is False
+
+
+def test_owner_renames_the_org_and_sets_the_scim_policies(owner_client, org):
+    response = owner_client.post(reverse("console:settings"), {
+        "name": "  Acme Corp ", "require_verified_domains": "on", "username_must_equal_primary_email": "on",
+    }, follow=True)
+    assert page_messages(response) == ["Settings saved."]
+    org = Organization.objects.get(pk=org.pk)
+    assert (org.name, org.require_verified_domains, org.username_must_equal_primary_email, org.send_welcome_emails) \
+        == ("Acme Corp", True, True, False)
+
+
+def test_settings_show_a_missing_name_next_to_the_field(owner_client, org):
+    response = owner_client.post(reverse("console:settings"), {"name": ""})
+    page = response.content.decode()
+    assert response.status_code == 200 and "This field is required." in page
+    assert page.index('name="name"') < page.index("This field is required.") < page.index("require_verified_domains")
+    assert Organization.objects.get(pk=org.pk).name == "Acme"
 
 
 def test_admins_see_the_policy_read_only(admin_client, org):

@@ -1,0 +1,53 @@
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from scim.models import ScimUser
+from tenants.models import AuditEvent, Membership
+from tenants.scoping import all_orgs_scope, org_scope
+from tests.factories import UserFactory, add_member
+
+from .conftest import scim_client_for, user_body
+from .test_console_and_admin import console_client_for
+
+
+def _staff(client):
+    client.force_login(User.objects.create_superuser("staff@example.org", "a-long-staff-password"))
+    return client
+
+
+def test_staff_deactivate_a_user_which_locks_their_account_and_is_audited(client, scim_org, other_scim_org):
+    account = UserFactory(email="ann@example.com")
+    add_member(scim_org, account, Membership.Role.MEMBER)
+    scim_client_for(Client(), scim_org).post("/Users", user_body("ann@example.com"))
+    with org_scope(scim_org):
+        ann = ScimUser.objects.get()
+    response = _staff(client).post(reverse("admin:scim_scimuser_changelist"),
+                                   {"action": "deactivate", "_selected_action": [ann.pk]})
+    assert response.status_code == 302
+    ann.refresh_from_db()
+    account.refresh_from_db()
+    assert ann.active is False and not account.is_active
+    with org_scope(scim_org):
+        event = AuditEvent.objects.get()
+    assert (event.action, event.object_id, event.actor_email) == ("scim_user.deactivate", ann.public_id, "staff@example.org")
+    with org_scope(other_scim_org):
+        assert not AuditEvent.objects.exists()
+
+
+def test_org_admins_see_staff_changes_in_the_provisioning_log(client, scim_org, other_scim_org):
+    scim_client_for(Client(), scim_org).post("/Users", user_body("ann@example.com"))
+    scim_client_for(Client(), other_scim_org).post("/Users", user_body("zed@example.com"))
+    with all_orgs_scope():
+        users = list(ScimUser.objects.values_list("pk", flat=True))
+    _staff(Client()).post(reverse("admin:scim_scimuser_changelist"), {"action": "deactivate", "_selected_action": users})
+    page = console_client_for(client, scim_org).get(reverse("console:provisioning_log")).content.decode()
+    assert 'id="staff-changes"' in page and "scim_user.deactivate" in page
+    assert "ann@example.com" in page and "zed@example.com" not in page
+
+
+def test_staff_audit_log_is_read_only_and_filterable_by_org(client, scim_org):
+    staff = _staff(client)
+    response = staff.get(reverse("admin:tenants_auditevent_changelist") + f"?org__id__exact={scim_org.pk}")
+    assert response.status_code == 200
+    assert staff.get(reverse("admin:tenants_auditevent_add")).status_code == 403
