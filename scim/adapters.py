@@ -163,7 +163,12 @@ def user_to_scim(user) -> dict:
         resource["phoneNumbers"] = user.phone_numbers
     if user.addresses:
         resource["addresses"] = user.addresses
-    resource["groups"] = []  # Read-only; filled from group memberships once Groups exist.
+    # Read-only; `user.group_memberships` prefetched with their groups (scim.selectors.users_with_emails).
+    resource["groups"] = [
+        {"value": m.group.public_id, "display": m.group.display_name,
+         "$ref": f"{scim_base_url()}/Groups/{m.group.public_id}", "type": "direct"}
+        for m in user.group_memberships.all()
+    ]
     enterprise = {attribute: getattr(user, model_field) for attribute, model_field in ENTERPRISE_STRING_FIELDS.items()
                   if getattr(user, model_field)}
     if user.manager_id:

@@ -51,7 +51,6 @@ def schema_documents() -> list[dict]:
 
 
 def resource_type_documents() -> list[dict]:
-    # Only Users are served so far; Groups join this list when their endpoint exists.
     user = {
         "schemas": [SchemaURI.RESOURCE_TYPE],
         "id": "User",
@@ -61,7 +60,17 @@ def resource_type_documents() -> list[dict]:
         "schema": SchemaURI.USER,
         "schemaExtensions": [{"schema": SchemaURI.ENTERPRISE_USER, "required": False}],
     }
-    return [_with_meta(user, "ResourceType", "ResourceTypes/User")]
+    group = {
+        "schemas": [SchemaURI.RESOURCE_TYPE],
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "Group",
+        "schema": SchemaURI.GROUP,
+        "schemaExtensions": [],
+    }
+    return [_with_meta(user, "ResourceType", "ResourceTypes/User"),
+            _with_meta(group, "ResourceType", "ResourceTypes/Group")]
 
 
 def service_provider_config() -> dict:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from .errors import not_found
-from .models import ProvisioningEvent, ScimUser
+from .models import GroupMembership, ProvisioningEvent, ScimUser
 
 
 def users_with_emails() -> QuerySet[ScimUser]:
-    return ScimUser.objects.prefetch_related("emails")
+    """Users with their e-mails and groups prefetched: two more queries per page, whatever its size."""
+    memberships = GroupMembership.objects.select_related("group").order_by("group__display_name", "id")
+    return ScimUser.objects.prefetch_related("emails", Prefetch("group_memberships", queryset=memberships))
 
 
 def user_by_public_id(public_id: str) -> ScimUser:

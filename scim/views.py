@@ -62,6 +62,7 @@ class ScimView(View):
         started = time.monotonic()
         self.principal = None
         self.touched_user_id = ""
+        self.touched_group_id = ""
         self.request_json = None
         method = request.method.upper()
         try:
@@ -106,6 +107,7 @@ class ScimView(View):
                     org=self.principal.org, method=request.method.upper(), path=request.get_full_path()[:500],
                     credential_name=self.principal.credential_name, status=response.status_code, scim_type=scim_type,
                     duration_ms=int((time.monotonic() - started) * 1000), user_public_id=self.touched_user_id,
+                    group_public_id=self.touched_group_id,
                     request_body=without_secrets(self.request_json),
                 )
         except Exception:  # The log must never turn a done write into an error.
