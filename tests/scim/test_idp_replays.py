@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import scim_client_for
+from .conftest import body_of, scim_client_for
 
 FIXTURES = Path(__file__).parent / "idp_requests"
 PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -41,12 +41,6 @@ def dotted(body, path):
     return value
 
 
-def response_json(response):
-    """The parsed body, streamed (a group's GET) or not; None for an empty one (204)."""
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    return json.loads(content) if content else None
-
-
 @pytest.mark.parametrize("fixture", ["okta-users.json", "entra-users.json", "okta-groups.json", "entra-groups.json"])
 def test_idp_replay(client, scim_org, fixture):
     scim = scim_client_for(client, scim_org)
@@ -64,7 +58,7 @@ def test_idp_replay(client, scim_org, fixture):
         label = f"{fixture} step {number} ({step['name']})"
         allowed = step["expect"]["status"] if isinstance(step["expect"]["status"], list) else [step["expect"]["status"]]
         assert response.status_code in allowed, f"{label}: {response.status_code} {response.content[:500]!r}"
-        parsed = response_json(response)
+        parsed = body_of(response)
         expected = substitute(step["expect"].get("body_contains"), variables)
         # A 204 (group PATCH, which the fixtures allow) has no body to hold what a 200 would show.
         if expected is not None and response.status_code != 204:
