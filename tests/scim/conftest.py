@@ -97,3 +97,12 @@ def group_body(display_name, member_ids=(), **extra):
 def make_users(scim, count, prefix="member"):
     """`count` users created through SCIM; their ids."""
     return [body_of(scim.post("/Users", user_body(f"{prefix}{n}@example.com")))["id"] for n in range(count)]
+
+
+def count_queries_of(action) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        action()
+    return len(context.captured_queries)
