@@ -17,6 +17,7 @@ import logging
 import time
 from contextlib import nullcontext
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
@@ -81,6 +82,8 @@ class ScimView(View):
                     response = super().dispatch(request, *args, **kwargs)
         except ScimError as error:
             response = error_response(error)
+        except RequestDataTooBig:
+            response = error_response(ScimError(413, "The request body is too large."))
         except Exception:
             log.exception("SCIM request failed")
             response = error_response(ScimError(500, "The server could not complete this request."))

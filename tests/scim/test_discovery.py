@@ -8,7 +8,8 @@ from .conftest import user_body
 
 def test_service_provider_config_tells_the_truth(client, db):
     body = json.loads(client.get("/scim/v2/ServiceProviderConfig").content)
-    assert body["patch"]["supported"] is True and body["bulk"]["supported"] is False
+    assert body["patch"]["supported"] is True and body["bulk"] == {
+        "supported": True, "maxOperations": 1000, "maxPayloadSize": 1048576}
     assert body["filter"] == {"supported": True, "maxResults": 200}
     assert body["sort"]["supported"] is True and body["etag"]["supported"] is True
     assert body["changePassword"]["supported"] is False
