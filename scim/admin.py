@@ -1,8 +1,9 @@
-"""Staff admin: SCIM users and the provisioning log of every org (runs in all_orgs_scope)."""
+"""Staff admin: SCIM users, groups and the provisioning log of every org (runs in all_orgs_scope)."""
 
 from django.contrib import admin
+from django.db.models import Count
 
-from .models import ProvisioningEvent, ScimUser, ScimUserEmail
+from .models import Group, ProvisioningEvent, ScimUser, ScimUserEmail
 
 
 class ScimUserEmailInline(admin.TabularInline):
@@ -33,11 +34,37 @@ class ScimUserAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    """Read-only like ScimUserAdmin; members are counted, not listed (a group may have 50,000)."""
+
+    list_display = ("display_name", "org", "member_count", "external_id", "last_modified")
+    list_filter = ("org",)
+    search_fields = ("display_name", "public_id", "external_id", "org__name")
+    list_select_related = ("org",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ProvisioningEvent)
 class ProvisioningEventAdmin(admin.ModelAdmin):
     list_display = ("created", "org", "method", "path", "status", "scim_type", "credential_name", "duration_ms")
     list_filter = ("org", "method", "status", "scim_type")
-    search_fields = ("path", "user_public_id", "credential_name", "org__name")
+    search_fields = ("path", "user_public_id", "group_public_id", "credential_name", "org__name")
     list_select_related = ("org",)
     date_hierarchy = "created"
 
