@@ -23,7 +23,8 @@ from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser
 
 from .adapters import as_string, lowered
-from .errors import invalid_path, invalid_syntax, invalid_value
+from .errors import invalid_path, invalid_value
+from .patch import patch_operations
 from .schemas import scim_base_url
 
 GROUP_READ_ONLY = {"id", "meta", "schemas"}
@@ -132,24 +133,9 @@ def _attribute_step(name: str, path_attribute: str, value, fields: dict, steps: 
 
 def group_patch_steps(body) -> tuple[dict, list[MemberStep]]:
     """The field changes and member set operations a PATCH body asks for, in order (RFC 7644 §3.5.2)."""
-    if not isinstance(body, dict):
-        raise invalid_syntax("A PATCH body must be a JSON object.")
-    operations = lowered(body).get("operations")
-    if not isinstance(operations, list) or not operations:
-        raise invalid_syntax("A PATCH body needs a non-empty Operations list.")
     fields: dict = {}
     steps: list[MemberStep] = []
-    for operation in operations:
-        if not isinstance(operation, dict):
-            raise invalid_syntax("Each operation must be an object.")
-        operation = lowered(operation)
-        name = str(operation.get("op", "")).lower()
-        if name not in ("add", "replace", "remove"):
-            raise invalid_syntax(f"Unknown PATCH op {operation.get('op')!r}; use add, replace or remove.")
-        path, value = operation.get("path"), operation.get("value")
-        if path is not None and not isinstance(path, str):
-            raise invalid_path("path must be a string.")
-        path = (path or "").strip()
+    for name, path, value in patch_operations(body):
         if not path:
             if name == "remove" or not isinstance(value, dict):
                 raise invalid_value(f"An {name} without a path needs an object value.")
@@ -162,8 +148,6 @@ def group_patch_steps(body) -> tuple[dict, list[MemberStep]]:
                 raise invalid_path("A members[...] path is only supported for remove.")
             steps.append(MemberStep("remove", _ids_in_members_filter(filtered["filter"])))
             continue
-        if name != "remove" and "value" not in operation:
-            raise invalid_value(f"The {name} of {path} needs a value.")
         _attribute_step(name, path, value, fields, steps)
     return fields, steps
 

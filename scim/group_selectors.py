@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from .errors import not_found
 from .models import Group, GroupMembership
+from .selectors import page_of
 
 MEMBER_CHUNK = 2000
 
@@ -41,16 +42,8 @@ def members_by_group(group_pks) -> dict[int, list[tuple[str, str]]]:
 
 
 def groups_page(*, condition: Q | None, ordering: list, start_index: int, count: int) -> tuple[int, list[Group]]:
-    """One page of the groups matching `condition` and the total; the condition runs in an id subquery
-    (itself org-scoped) so a members join never duplicates a group and an OR stays inside the org."""
-    matching = Group.objects.all()
-    if condition is not None:
-        matching = matching.filter(pk__in=Group.objects.filter(condition).values("pk"))
-    total = matching.count()
-    if count == 0 or start_index > total:
-        return total, []
-    offset = start_index - 1
-    return total, list(matching.order_by(*ordering)[offset:offset + count])
+    return page_of(Group, Group.objects.all(), condition=condition, ordering=ordering, start_index=start_index,
+                   count=count)
 
 
 def directory_groups(*, query: str | None = None) -> QuerySet[Group]:

@@ -15,10 +15,10 @@ from tenants.scoping import org_scope
 
 from . import group_selectors, group_services, schemas
 from .adapters import project
-from .errors import SCIM_CONTENT_TYPE, ScimError, scim_json_response
+from .errors import SCIM_CONTENT_TYPE, scim_json_response
 from .filters import GROUP_ATTRIBUTES, group_filter_q, user_ordering
 from .group_adapters import group_location, group_patch_steps, group_to_scim, group_values_from_scim, member_to_scim
-from .views import ScimView, _attribute_list, _etag_matches, _integer
+from .views import ScimView, _attribute_list, _integer, check_if_match, empty_response, not_modified
 
 _MEMBER_TEMPLATE = {"value": "", "display": "", "$ref": "", "type": ""}
 
@@ -107,9 +107,7 @@ class GroupDetailView(ScimView):
     def load(self, group_id):
         group = group_selectors.group_by_public_id(group_id)
         self.touched_group_id = group.public_id
-        if_match = self.request.headers.get("If-Match")
-        if if_match and self.request.method != "GET" and not _etag_matches(if_match, group.etag):
-            raise ScimError(412, "The group changed since you read it (If-Match does not match meta.version).")
+        check_if_match(self.request, group, "group")
         return group
 
     def respond(self, group, status=200):
@@ -118,12 +116,7 @@ class GroupDetailView(ScimView):
 
     def get(self, request, group_id):
         group = self.load(group_id)
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match and _etag_matches(if_none_match, group.etag):
-            response = HttpResponse(status=304)
-            response["ETag"] = group.etag
-            return response
-        return self.respond(group)
+        return not_modified(request, group) or self.respond(group)
 
     def put(self, request, group_id):
         values = group_values_from_scim(self.json_body())
@@ -136,9 +129,7 @@ class GroupDetailView(ScimView):
                                            steps=steps)
         if _attribute_list(request.GET.get("attributes")):
             return self.respond(group)
-        response = HttpResponse(status=204)  # never re-serialises the member list unless asked
-        response["ETag"] = group.etag
-        return response
+        return empty_response(group, 204)  # never re-serialises the member list unless asked
 
     def delete(self, request, group_id):
         group_services.delete_group(org=self.principal.org, group=self.load(group_id))

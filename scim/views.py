@@ -183,6 +183,27 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in tags or etag.removeprefix("W/") in tags
 
 
+def check_if_match(request, resource, noun: str) -> None:
+    """A write with a stale If-Match is 412 (RFC 7644 §3.14); `resource` has an etag."""
+    if_match = request.headers.get("If-Match")
+    if if_match and request.method != "GET" and not _etag_matches(if_match, resource.etag):
+        raise ScimError(412, f"The {noun} changed since you read it (If-Match does not match meta.version).")
+
+
+def empty_response(resource, status: int) -> HttpResponse:
+    """A body-less answer carrying the resource's ETag: 304 Not Modified, or 204 after a PATCH."""
+    response = HttpResponse(status=status)
+    response["ETag"] = resource.etag
+    return response
+
+
+def not_modified(request, resource) -> HttpResponse | None:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match and _etag_matches(if_none_match, resource.etag):
+        return empty_response(resource, 304)
+    return None
+
+
 class UnknownEndpointView(ScimView):
     """Any other path under /scim/v2/: a SCIM 404 rather than Django's HTML one (RFC 7644 §3.12)."""
 
@@ -252,19 +273,12 @@ class UserDetailView(UserResourceMixin, ScimView):
     def load(self, user_id):
         user = selectors.user_by_public_id(user_id)
         self.touched_user_id = user.public_id
-        if_match = self.request.headers.get("If-Match")
-        if if_match and self.request.method != "GET" and not _etag_matches(if_match, user.etag):
-            raise ScimError(412, "The user changed since you read it (If-Match does not match meta.version).")
+        check_if_match(self.request, user, "user")
         return user
 
     def get(self, request, user_id):
         user = self.load(user_id)
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match and _etag_matches(if_none_match, user.etag):
-            response = HttpResponse(status=304)
-            response["ETag"] = user.etag
-            return response
-        return self.user_response(user)
+        return not_modified(request, user) or self.user_response(user)
 
     def put(self, request, user_id):
         body = self.json_body()
@@ -279,9 +293,7 @@ class UserDetailView(UserResourceMixin, ScimView):
         values = user_values_from_scim(patched, active_when_absent=None)
         user = services.replace_user(org=self.principal.org, user=user, values=values)
         if "attributes" in request.GET and not _attribute_list(request.GET.get("attributes")):
-            response = HttpResponse(status=204)
-            response["ETag"] = user.etag
-            return response
+            return empty_response(user, 204)
         return self.user_response(selectors.user_by_public_id(user.public_id))
 
     def delete(self, request, user_id):
