@@ -14,15 +14,8 @@ class ScimUserEmailInline(admin.TabularInline):
     can_delete = False
 
 
-@admin.register(ScimUser)
-class ScimUserAdmin(admin.ModelAdmin):
+class ReadOnlyFromIdpAdmin(admin.ModelAdmin):
     """Read-only: the IdP owns these rows; a staff edit would be overwritten and skip the org's rules."""
-
-    list_display = ("user_name", "org", "display_name", "active", "external_id", "last_modified")
-    list_filter = ("active", "org")
-    search_fields = ("user_name", "public_id", "external_id", "display_name", "org__name")
-    list_select_related = ("org",)
-    inlines = [ScimUserEmailInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
@@ -34,9 +27,18 @@ class ScimUserAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(ScimUser)
+class ScimUserAdmin(ReadOnlyFromIdpAdmin):
+    list_display = ("user_name", "org", "display_name", "active", "external_id", "last_modified")
+    list_filter = ("active", "org")
+    search_fields = ("user_name", "public_id", "external_id", "display_name", "org__name")
+    list_select_related = ("org",)
+    inlines = [ScimUserEmailInline]
+
+
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
-    """Read-only like ScimUserAdmin; members are counted, not listed (a group may have 50,000)."""
+class GroupAdmin(ReadOnlyFromIdpAdmin):
+    """Members are counted, not listed (a group may have 50,000)."""
 
     list_display = ("display_name", "org", "member_count", "external_id", "last_modified")
     list_filter = ("org",)
@@ -49,15 +51,6 @@ class GroupAdmin(admin.ModelAdmin):
     @admin.display(ordering="member_count")
     def member_count(self, obj):
         return obj.member_count
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProvisioningEvent)

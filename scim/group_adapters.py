@@ -22,7 +22,7 @@ from scim2_filter_parser import ast as scim_ast
 from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser
 
-from .adapters import as_string, lowered
+from .adapters import as_string, lowered, resource_meta
 from .errors import invalid_path, invalid_value
 from .patch import patch_operations
 from .schemas import scim_base_url
@@ -167,11 +167,5 @@ def group_to_scim(group, members: list[dict] | None = None) -> dict:
         resource["externalId"] = group.external_id
     if members is not None:
         resource["members"] = members
-    resource["meta"] = {
-        "resourceType": "Group",
-        "created": group.created.isoformat().replace("+00:00", "Z"),
-        "lastModified": group.last_modified.isoformat().replace("+00:00", "Z"),
-        "location": group_location(group),
-        "version": group.etag,
-    }
+    resource["meta"] = resource_meta("Group", group, group_location(group))
     return resource
