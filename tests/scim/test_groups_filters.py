@@ -2,7 +2,7 @@
 
 import pytest
 
-from .conftest import body_of, group_body, make_users
+from .conftest import body_of, count_queries_of, group_body, make_users
 
 
 def names(response):
@@ -73,3 +73,27 @@ def test_list_shows_members(scim, groups):
     _, ann, bob = groups
     body = body_of(scim.get('/Groups?filter=displayName eq "beta"'))
     assert {m["value"] for m in body["Resources"][0]["members"]} == {ann, bob}
+
+
+def test_group_list_queries_do_not_grow_with_groups_or_members(scim, django_assert_max_num_queries):
+    users = make_users(scim, 6)
+    for number in range(2):
+        scim.post("/Groups", group_body(f"Small {number}", users[:2]))
+    small = count_queries_of(lambda: scim.get("/Groups"))
+    for number in range(20):
+        scim.post("/Groups", group_body(f"More {number}", users))
+    with django_assert_max_num_queries(small):
+        body = body_of(scim.get("/Groups"))
+    assert body["totalResults"] == 22 and sum(len(g["members"]) for g in body["Resources"]) == 2 * 2 + 20 * 6
+
+
+def test_user_list_with_groups_keeps_a_constant_query_count(scim, django_assert_max_num_queries):
+    users = make_users(scim, 2)
+    scim.post("/Groups", group_body("First", users))
+    small = count_queries_of(lambda: scim.get("/Users"))
+    more = make_users(scim, 10, prefix="more")
+    for number in range(5):
+        scim.post("/Groups", group_body(f"Extra {number}", users + more))
+    with django_assert_max_num_queries(small):
+        body = body_of(scim.get("/Users"))
+    assert all(len(user["groups"]) == 5 + (user["id"] in users) for user in body["Resources"])
