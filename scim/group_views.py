@@ -18,7 +18,7 @@ from .adapters import project
 from .errors import SCIM_CONTENT_TYPE, scim_json_response
 from .filters import GROUP_ATTRIBUTES, group_filter_q, user_ordering
 from .group_adapters import group_location, group_patch_steps, group_to_scim, group_values_from_scim, member_to_scim
-from .views import ScimView, _attribute_list, _integer, check_if_match, empty_response, not_modified
+from .views import ScimView, SearchRequestMixin, _attribute_list, _integer, check_if_match, empty_response, not_modified
 
 _MEMBER_TEMPLATE = {"value": "", "display": "", "$ref": "", "type": ""}
 
@@ -99,6 +99,10 @@ class GroupsView(ScimView):
                                        for public_id, display in members.get(group.pk, [])]
             resources.append(resource)
         return scim_json_response(schemas.list_response(resources, total=total, start_index=start_index))
+
+
+class GroupSearchView(SearchRequestMixin, GroupsView):
+    pass
 
 
 class GroupDetailView(ScimView):

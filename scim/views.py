@@ -256,7 +256,9 @@ class UsersView(UserResourceMixin, ScimView):
         return scim_json_response(schemas.list_response(resources, total=total, start_index=start_index))
 
 
-class UserSearchView(UsersView):
+class SearchRequestMixin:
+    """POST /<Resource>/.search (RFC 7644 §3.4.3): the query parameters as a SearchRequest body."""
+
     operations = {"POST": "list"}
 
     def post(self, request):
@@ -265,6 +267,10 @@ class UserSearchView(UsersView):
         if SchemaURI.SERACH_REQUEST not in schemas_given:
             raise invalid_value(f"A search request lists the schema {SchemaURI.SERACH_REQUEST}.")
         return self.search(body)
+
+
+class UserSearchView(SearchRequestMixin, UsersView):
+    pass
 
 
 class UserDetailView(UserResourceMixin, ScimView):

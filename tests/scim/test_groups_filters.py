@@ -97,3 +97,11 @@ def test_user_list_with_groups_keeps_a_constant_query_count(scim, django_assert_
     with django_assert_max_num_queries(small):
         body = body_of(scim.get("/Users"))
     assert all(len(user["groups"]) == 5 + (user["id"] in users) for user in body["Resources"])
+
+
+def test_post_search_on_groups(scim, groups):
+    response = scim.post("/Groups/.search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                                             "filter": 'displayName eq "gamma"', "excludedAttributes": ["members"]})
+    body = body_of(response)
+    assert response.status_code == 200 and [g["displayName"] for g in body["Resources"]] == ["Gamma"]
+    assert "members" not in body["Resources"][0]
