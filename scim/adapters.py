@@ -163,7 +163,12 @@ def user_to_scim(user) -> dict:
         resource["phoneNumbers"] = user.phone_numbers
     if user.addresses:
         resource["addresses"] = user.addresses
-    resource["groups"] = []  # Read-only; filled from group memberships once Groups exist.
+    # Read-only; `user.group_memberships` prefetched with their groups (scim.selectors.users_with_emails).
+    resource["groups"] = [
+        {"value": m.group.public_id, "display": m.group.display_name,
+         "$ref": f"{scim_base_url()}/Groups/{m.group.public_id}", "type": "direct"}
+        for m in user.group_memberships.all()
+    ]
     enterprise = {attribute: getattr(user, model_field) for attribute, model_field in ENTERPRISE_STRING_FIELDS.items()
                   if getattr(user, model_field)}
     if user.manager_id:
@@ -172,14 +177,19 @@ def user_to_scim(user) -> dict:
             enterprise["manager"]["displayName"] = user.manager_display_name
     if enterprise:
         resource[SchemaURI.ENTERPRISE_USER] = enterprise
-    resource["meta"] = {
-        "resourceType": "User",
-        "created": user.created.isoformat().replace("+00:00", "Z"),
-        "lastModified": user.last_modified.isoformat().replace("+00:00", "Z"),
-        "location": user_location(user),
-        "version": user.etag,
-    }
+    resource["meta"] = resource_meta("User", user, user_location(user))
     return resource
+
+
+def resource_meta(resource_type: str, row, location: str) -> dict:
+    """meta (RFC 7643 §3.1) of a row with created, last_modified and etag."""
+    return {
+        "resourceType": resource_type,
+        "created": row.created.isoformat().replace("+00:00", "Z"),
+        "lastModified": row.last_modified.isoformat().replace("+00:00", "Z"),
+        "location": location,
+        "version": row.etag,
+    }
 
 
 def _split_attribute_path(path: str) -> tuple[str | None, str, str | None]:

@@ -1,11 +1,12 @@
-"""Staff admin: SCIM users and the provisioning log of every org (runs in all_orgs_scope)."""
+"""Staff admin: SCIM users, groups and the provisioning log of every org (runs in all_orgs_scope)."""
 
 from django.contrib import admin, messages
+from django.db.models import Count
 
 from tenants.admin import ReadOnlyModelAdmin
 
 from . import staff_actions
-from .models import ProvisioningEvent, ScimUser, ScimUserEmail
+from .models import Group, ProvisioningEvent, ScimUser, ScimUserEmail
 
 
 class ScimUserEmailInline(admin.TabularInline):
@@ -16,10 +17,15 @@ class ScimUserEmailInline(admin.TabularInline):
     can_delete = False
 
 
-@admin.register(ScimUser)
-class ScimUserAdmin(admin.ModelAdmin):
+class ReadOnlyFromIdpAdmin(ReadOnlyModelAdmin):
     """Read-only: the IdP owns these rows; a staff edit would be overwritten and skip the org's rules."""
 
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+
+@admin.register(ScimUser)
+class ScimUserAdmin(ReadOnlyFromIdpAdmin):
     list_display = ("user_name", "org", "display_name", "active", "external_id", "last_modified")
     list_filter = ("active", "org")
     search_fields = ("user_name", "public_id", "external_id", "display_name", "org__name")
@@ -34,20 +40,28 @@ class ScimUserAdmin(admin.ModelAdmin):
             staff_actions.deactivate_user(actor=request.user, user=user)
         messages.success(request, f"Deactivated {len(users)} user(s). Their IdP may reactivate them on its next sync.")
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
+@admin.register(Group)
+class GroupAdmin(ReadOnlyFromIdpAdmin):
+    """Members are counted, not listed (a group may have 50,000)."""
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    list_display = ("display_name", "org", "member_count", "external_id", "last_modified")
+    list_filter = ("org",)
+    search_fields = ("display_name", "public_id", "external_id", "org__name")
+    list_select_related = ("org",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(member_count=Count("memberships"))
+
+    @admin.display(ordering="member_count")
+    def member_count(self, obj):
+        return obj.member_count
 
 
 @admin.register(ProvisioningEvent)
 class ProvisioningEventAdmin(ReadOnlyModelAdmin):
     list_display = ("created", "org", "method", "path", "status", "scim_type", "credential_name", "duration_ms")
     list_filter = ("org", "method", "status", "scim_type")
-    search_fields = ("path", "user_public_id", "credential_name", "org__name")
+    search_fields = ("path", "user_public_id", "group_public_id", "credential_name", "org__name")
     list_select_related = ("org",)
     date_hierarchy = "created"

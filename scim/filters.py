@@ -74,17 +74,37 @@ _CASE_EXACT_LOOKUPS = {"eq": "exact", "ne": "exact", "co": "contains", "sw": "st
 _ORDERED_LOOKUPS = {"eq": "exact", "ne": "exact", "gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}
 
 
+GROUP = SchemaURI.GROUP.lower()
+_GROUP_CORE_ATTRIBUTES = {
+    ("id", None): ("public_id", CASE_EXACT),
+    ("externalid", None): ("external_id", CASE_EXACT),
+    ("displayname", None): ("display_name", STRING),
+    # members are SCIM user ids (caseExact), never database pks.
+    ("members", None): ("memberships__user__public_id", CASE_EXACT),
+    ("members", "value"): ("memberships__user__public_id", CASE_EXACT),
+    ("meta", "created"): ("created", DATETIME),
+    ("meta", "lastmodified"): ("last_modified", DATETIME),
+}
+GROUP_ATTRIBUTES = {
+    **{(name, sub, None): target for (name, sub), target in _GROUP_CORE_ATTRIBUTES.items()},
+    **{(name, sub, GROUP): target for (name, sub), target in _GROUP_CORE_ATTRIBUTES.items()},
+}
+
+
 class StrictUserFilterTranspiler(Transpiler):
-    def __init__(self):
-        super().__init__({key: path for key, (path, _kind) in ATTRIBUTES.items()})
+    """Also serves Groups: `attributes` is the explicit map for the resource type being filtered."""
+
+    def __init__(self, attributes=None):
+        self.attributes = ATTRIBUTES if attributes is None else attributes
+        super().__init__({key: path for key, (path, _kind) in self.attributes.items()})
 
     def visit_AttrPath(self, node):
         key = (node.attr_name.lower(), node.sub_attr.value.lower() if node.sub_attr else None,
                node.uri.lower() if node.uri else None)
-        if key not in ATTRIBUTES:
+        if key not in self.attributes:
             shown = ".".join(part for part in (node.uri, node.attr_name, node.sub_attr and node.sub_attr.value) if part)
             raise invalid_filter(f"Filtering on {shown} is not supported.")
-        return ATTRIBUTES[key]
+        return self.attributes[key]
 
     def visit_AttrExpr(self, node):
         if isinstance(node.attr_path.attr_name, scim_ast.Filter):
@@ -140,8 +160,9 @@ class StrictUserFilterTranspiler(Transpiler):
         return ~query if operator == "ne" else query
 
 
-def user_filter_q(filter_text: str) -> Q:
-    """The Q for a SCIM filter on Users; raises ScimError(400 invalidFilter) when it can't be exact."""
+def user_filter_q(filter_text: str, attributes: dict | None = None) -> Q:
+    """The Q for a SCIM filter on Users (or on the resource `attributes` maps); raises ScimError(400
+    invalidFilter) when it can't be exact."""
     if len(filter_text) > 4000:
         raise invalid_filter("The filter is too long.")
     try:
@@ -151,20 +172,24 @@ def user_filter_q(filter_text: str) -> Q:
     if tree is None:
         raise invalid_filter("The filter could not be parsed.")
     try:
-        return StrictUserFilterTranspiler().transpile(tree)
+        return StrictUserFilterTranspiler(attributes).transpile(tree)
     except (NotImplementedError, ValueError, TypeError, AttributeError) as error:
         raise invalid_filter(f"The filter could not be evaluated: {error}") from None
 
 
-def user_ordering(sort_by: str | None, sort_order: str | None) -> list:
+def group_filter_q(filter_text: str) -> Q:
+    return user_filter_q(filter_text, GROUP_ATTRIBUTES)
+
+
+def user_ordering(sort_by: str | None, sort_order: str | None, attributes: dict | None = None) -> list:
     """ORDER BY for sortBy/sortOrder (RFC 7644 §3.4.2.3), always ending with id for stable paging."""
     if not sort_by:
         return ["id"]
     parts = sort_by.strip().split(":")
     uri = ":".join(parts[:-1]).lower() or None
     attr, _, sub = parts[-1].partition(".")
-    target = ATTRIBUTES.get((attr.lower(), sub.lower() or None, uri))
-    if target is None or target[0].startswith("emails__"):
+    target = (ATTRIBUTES if attributes is None else attributes).get((attr.lower(), sub.lower() or None, uri))
+    if target is None or "__" in target[0]:
         raise invalid_filter(f"Sorting by {sort_by} is not supported.")
     path, kind = target
     expression = Lower(path) if kind == STRING else F(path)

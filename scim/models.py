@@ -2,8 +2,8 @@
 
 A ScimUser is not an accounts.User: it is the org's directory entry that Okta or Entra owns. The one
 link to accounts.User is by e-mail, for deactivation (scim.services.sync_account_access).
-Groups (a later issue) will add a Group model and a membership table whose rows point at ScimUser;
-members are addressed by ScimUser.public_id, never by pk.
+A Group's members are rows of GroupMembership pointing at ScimUser; SCIM addresses them by
+ScimUser.public_id, never by pk. Membership writes are set operations (scim.group_services).
 """
 
 from django.db import models
@@ -86,6 +86,50 @@ class ScimUserEmail(TenantModel):
         return self.value
 
 
+class Group(TenantModel):
+    public_id = PublicIdField(prefix="GR")
+    external_id = models.CharField(max_length=255, null=True, blank=True)
+    display_name = models.CharField(max_length=255)
+    created = models.DateTimeField(auto_now_add=True)
+    last_modified = models.DateTimeField(auto_now=True)
+    # Bumped by an UPDATE on every write, member writes included: meta.version is W/"<version>", and
+    # the row lock that UPDATE takes serialises concurrent PATCHes of one group.
+    version = models.PositiveIntegerField(default=1)
+    members = models.ManyToManyField(ScimUser, through="GroupMembership", related_name="scim_groups")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint("org", Lower("display_name"), name="scim_group_org_name_ci_unique"),
+            models.UniqueConstraint(
+                fields=["org", "external_id"], condition=models.Q(external_id__isnull=False),
+                name="scim_group_org_external_id_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["org", "id"], name="scim_group_org_id")]
+        ordering = ["id"]
+        verbose_name = "SCIM group"
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def etag(self) -> str:
+        return f'W/"{self.version}"'
+
+
+class GroupMembership(TenantModel):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(ScimUser, on_delete=models.CASCADE, related_name="group_memberships")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "group", "user"], name="scim_membership_org_group_user_unique"),
+        ]
+        # A user's groups (the User resource's read-only `groups`, deleting a user).
+        indexes = [models.Index(fields=["org", "user"], name="scim_membership_org_user")]
+        ordering = ["id"]
+
+
 class ProvisioningEvent(TenantModel):
     """One SCIM request, as the org's admins see it in the provisioning log (never a secret)."""
 
@@ -97,6 +141,7 @@ class ProvisioningEvent(TenantModel):
     scim_type = models.CharField(max_length=32, blank=True, default="")
     duration_ms = models.PositiveIntegerField(default=0)
     user_public_id = models.CharField(max_length=34, blank=True, default="")
+    group_public_id = models.CharField(max_length=34, blank=True, default="")
     request_body = models.JSONField(null=True, blank=True)
 
     class Meta:

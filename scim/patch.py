@@ -173,15 +173,19 @@ def _element_from_equality_filter(tree) -> dict | None:
     return None
 
 
-def apply_patch(resource: dict, body) -> dict:
-    """The resource after every operation in `body`; raises ScimError and changes nothing on error."""
+def patch_operations(body):
+    """(op lower-cased, path, value) of each operation of a PatchOp body, checked for shape only.
+
+    Entra capitalises ops ("Replace"); keys match case-insensitively. An op naming a path but no
+    value (other than remove) is refused here, for users and groups alike.
+    """
     if not isinstance(body, dict):
         raise invalid_syntax("A PATCH body must be a JSON object.")
     body = {key.lower(): value for key, value in body.items()}
     operations = body.get("operations")
     if not isinstance(operations, list) or not operations:
         raise invalid_syntax("A PATCH body needs a non-empty Operations list.")
-    result = copy.deepcopy(resource)
+    checked = []
     for operation in operations:
         if not isinstance(operation, dict):
             raise invalid_syntax("Each operation must be an object.")
@@ -192,11 +196,20 @@ def apply_patch(resource: dict, body) -> dict:
         path, value = operation.get("path"), operation.get("value")
         if path is not None and not isinstance(path, str):
             raise invalid_path("path must be a string.")
+        path = (path or "").strip()
+        if path and name != "remove" and "value" not in operation:
+            raise invalid_value(f"The {name} of {path} needs a value.")
+        checked.append((name, path, value))
+    return checked
+
+
+def apply_patch(resource: dict, body) -> dict:
+    """The resource after every operation in `body`; raises ScimError and changes nothing on error."""
+    result = copy.deepcopy(resource)
+    for name, path, value in patch_operations(body):
         if name == "remove" and not path:
             raise no_target("A remove operation needs a path.")
         if path:
-            if name != "remove" and "value" not in operation:
-                raise invalid_value(f"The {name} of {path} needs a value.")
             _apply_path(result, name, path, value)
             continue
         if not isinstance(value, dict):

@@ -16,6 +16,9 @@ from django_scim.schemas import ALL as LIBRARY_SCHEMAS
 SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 MAX_RESULTS = 200
 DEFAULT_COUNT = 100
+# Enforced by scim.bulk (413 beyond either, RFC 7644 §3.7.4).
+MAX_BULK_OPERATIONS = 1000
+MAX_BULK_PAYLOAD_BYTES = 1024 * 1024
 
 UNSUPPORTED_USER_ATTRIBUTES = {"profileUrl", "ims", "photos", "entitlements", "roles", "x509Certificates"}
 
@@ -34,6 +37,26 @@ def _with_meta(document: dict, resource_type: str, location: str) -> dict:
     return document
 
 
+def _group_schema() -> dict:
+    """RFC 7643 §8.7.1 says displayName required false, while §4.2 says REQUIRED: this service
+    requires it (and keeps it unique per org). members gain the `display` sub-attribute of the
+    §8.4 example (read-only: it is the user's displayName or userName, whatever the IdP sends)."""
+    group = _library_schema(SchemaURI.GROUP)
+    for attribute in group["attributes"]:
+        if attribute["name"] == "displayName":
+            attribute.update(required=True, uniqueness="server")
+        if attribute["name"] == "members":
+            for sub in attribute["subAttributes"]:
+                if sub["name"] == "value":
+                    sub["caseExact"] = True  # SCIM ids are compared exactly
+            attribute["subAttributes"].append({
+                "name": "display", "type": "string", "multiValued": False,
+                "description": "The member's displayName, or userName when it has none.", "required": False,
+                "caseExact": False, "mutability": "readOnly", "returned": "default", "uniqueness": "none",
+            })
+    return group
+
+
 def schema_documents() -> list[dict]:
     user = _library_schema(SchemaURI.USER)
     user["attributes"] = [a for a in user["attributes"] if a["name"] not in UNSUPPORTED_USER_ATTRIBUTES]
@@ -44,14 +67,13 @@ def schema_documents() -> list[dict]:
         if attribute["name"] == "groups":
             attribute["mutability"] = "readOnly"
     enterprise = _library_schema(SchemaURI.ENTERPRISE_USER)
-    group = _library_schema(SchemaURI.GROUP)
+    group = _group_schema()
     return [
         _with_meta(doc, "Schema", f"Schemas/{doc['id']}") for doc in (user, enterprise, group)
     ]
 
 
 def resource_type_documents() -> list[dict]:
-    # Only Users are served so far; Groups join this list when their endpoint exists.
     user = {
         "schemas": [SchemaURI.RESOURCE_TYPE],
         "id": "User",
@@ -61,7 +83,17 @@ def resource_type_documents() -> list[dict]:
         "schema": SchemaURI.USER,
         "schemaExtensions": [{"schema": SchemaURI.ENTERPRISE_USER, "required": False}],
     }
-    return [_with_meta(user, "ResourceType", "ResourceTypes/User")]
+    group = {
+        "schemas": [SchemaURI.RESOURCE_TYPE],
+        "id": "Group",
+        "name": "Group",
+        "endpoint": "/Groups",
+        "description": "Group",
+        "schema": SchemaURI.GROUP,
+        "schemaExtensions": [],
+    }
+    return [_with_meta(user, "ResourceType", "ResourceTypes/User"),
+            _with_meta(group, "ResourceType", "ResourceTypes/Group")]
 
 
 def service_provider_config() -> dict:
@@ -69,7 +101,7 @@ def service_provider_config() -> dict:
         "schemas": [SchemaURI.SERVICE_PROVIDER_CONFIG],
         "documentationUri": settings.PUBLIC_BASE_URL + "/",
         "patch": {"supported": True},
-        "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {"supported": True, "maxOperations": MAX_BULK_OPERATIONS, "maxPayloadSize": MAX_BULK_PAYLOAD_BYTES},
         "filter": {"supported": True, "maxResults": MAX_RESULTS},
         "changePassword": {"supported": False},
         "sort": {"supported": True},

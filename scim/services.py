@@ -110,7 +110,10 @@ def replace_user(*, org: Organization, user: ScimUser, values: UserValues) -> Sc
 
 
 def delete_user(*, org: Organization, user: ScimUser) -> None:
+    from .group_services import remove_user_from_groups
+
     with transaction.atomic(), org_scope(org):
+        remove_user_from_groups(org=org, user=user)
         ScimUserEmail.objects.filter(user=user).delete()
         user.delete()
 

@@ -17,6 +17,7 @@ import logging
 import time
 from contextlib import nullcontext
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils.decorators import method_decorator
@@ -62,6 +63,7 @@ class ScimView(View):
         started = time.monotonic()
         self.principal = None
         self.touched_user_id = ""
+        self.touched_group_id = ""
         self.request_json = None
         method = request.method.upper()
         try:
@@ -80,6 +82,8 @@ class ScimView(View):
                     response = super().dispatch(request, *args, **kwargs)
         except ScimError as error:
             response = error_response(error)
+        except RequestDataTooBig:
+            response = error_response(ScimError(413, "The request body is too large."))
         except Exception:
             log.exception("SCIM request failed")
             response = error_response(ScimError(500, "The server could not complete this request."))
@@ -106,6 +110,7 @@ class ScimView(View):
                     org=self.principal.org, method=request.method.upper(), path=request.get_full_path()[:500],
                     credential_name=self.principal.credential_name, status=response.status_code, scim_type=scim_type,
                     duration_ms=int((time.monotonic() - started) * 1000), user_public_id=self.touched_user_id,
+                    group_public_id=self.touched_group_id,
                     request_body=without_secrets(self.request_json),
                 )
         except Exception:  # The log must never turn a done write into an error.
@@ -178,6 +183,27 @@ def _etag_matches(header: str, etag: str) -> bool:
     return "*" in tags or etag.removeprefix("W/") in tags
 
 
+def check_if_match(request, resource, noun: str) -> None:
+    """A write with a stale If-Match is 412 (RFC 7644 §3.14); `resource` has an etag."""
+    if_match = request.headers.get("If-Match")
+    if if_match and request.method != "GET" and not _etag_matches(if_match, resource.etag):
+        raise ScimError(412, f"The {noun} changed since you read it (If-Match does not match meta.version).")
+
+
+def empty_response(resource, status: int) -> HttpResponse:
+    """A body-less answer carrying the resource's ETag: 304 Not Modified, or 204 after a PATCH."""
+    response = HttpResponse(status=status)
+    response["ETag"] = resource.etag
+    return response
+
+
+def not_modified(request, resource) -> HttpResponse | None:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match and _etag_matches(if_none_match, resource.etag):
+        return empty_response(resource, 304)
+    return None
+
+
 class UnknownEndpointView(ScimView):
     """Any other path under /scim/v2/: a SCIM 404 rather than Django's HTML one (RFC 7644 §3.12)."""
 
@@ -230,7 +256,9 @@ class UsersView(UserResourceMixin, ScimView):
         return scim_json_response(schemas.list_response(resources, total=total, start_index=start_index))
 
 
-class UserSearchView(UsersView):
+class SearchRequestMixin:
+    """POST /<Resource>/.search (RFC 7644 §3.4.3): the query parameters as a SearchRequest body."""
+
     operations = {"POST": "list"}
 
     def post(self, request):
@@ -241,25 +269,22 @@ class UserSearchView(UsersView):
         return self.search(body)
 
 
+class UserSearchView(SearchRequestMixin, UsersView):
+    pass
+
+
 class UserDetailView(UserResourceMixin, ScimView):
     operations = {"GET": "read", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
 
     def load(self, user_id):
         user = selectors.user_by_public_id(user_id)
         self.touched_user_id = user.public_id
-        if_match = self.request.headers.get("If-Match")
-        if if_match and self.request.method != "GET" and not _etag_matches(if_match, user.etag):
-            raise ScimError(412, "The user changed since you read it (If-Match does not match meta.version).")
+        check_if_match(self.request, user, "user")
         return user
 
     def get(self, request, user_id):
         user = self.load(user_id)
-        if_none_match = request.headers.get("If-None-Match")
-        if if_none_match and _etag_matches(if_none_match, user.etag):
-            response = HttpResponse(status=304)
-            response["ETag"] = user.etag
-            return response
-        return self.user_response(user)
+        return not_modified(request, user) or self.user_response(user)
 
     def put(self, request, user_id):
         body = self.json_body()
@@ -274,9 +299,7 @@ class UserDetailView(UserResourceMixin, ScimView):
         values = user_values_from_scim(patched, active_when_absent=None)
         user = services.replace_user(org=self.principal.org, user=user, values=values)
         if "attributes" in request.GET and not _attribute_list(request.GET.get("attributes")):
-            response = HttpResponse(status=204)
-            response["ETag"] = user.etag
-            return response
+            return empty_response(user, 204)
         return self.user_response(selectors.user_by_public_id(user.public_id))
 
     def delete(self, request, user_id):

@@ -79,3 +79,30 @@ def user_body(user_name, **extra):
     }
     body.update(extra)
     return body
+
+
+def body_of(response):
+    """The parsed JSON of a response, streamed (a group's GET) or not; None when empty (204)."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return json.loads(content) if content else None
+
+
+def group_body(display_name, member_ids=(), **extra):
+    body = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": display_name,
+            "members": [{"value": member_id} for member_id in member_ids]}
+    body.update(extra)
+    return body
+
+
+def make_users(scim, count, prefix="member"):
+    """`count` users created through SCIM; their ids."""
+    return [body_of(scim.post("/Users", user_body(f"{prefix}{n}@example.com")))["id"] for n in range(count)]
+
+
+def count_queries_of(action) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as context:
+        action()
+    return len(context.captured_queries)

@@ -8,7 +8,8 @@ from .conftest import user_body
 
 def test_service_provider_config_tells_the_truth(client, db):
     body = json.loads(client.get("/scim/v2/ServiceProviderConfig").content)
-    assert body["patch"]["supported"] is True and body["bulk"]["supported"] is False
+    assert body["patch"]["supported"] is True and body["bulk"] == {
+        "supported": True, "maxOperations": 1000, "maxPayloadSize": 1048576}
     assert body["filter"] == {"supported": True, "maxResults": 200}
     assert body["sort"]["supported"] is True and body["etag"]["supported"] is True
     assert body["changePassword"]["supported"] is False
@@ -25,10 +26,11 @@ def test_schemas_list_user_enterprise_and_group_without_unsupported_attributes(c
     assert {"userName", "emails", "addresses"} <= names and not names & {"photos", "roles", "x509Certificates"}
 
 
-def test_resource_types_list_users(client, db):
+def test_resource_types_list_users_and_groups(client, db):
     body = json.loads(client.get("/scim/v2/ResourceTypes").content)
-    assert [rt["id"] for rt in body["Resources"]] == ["User"]
+    assert [rt["id"] for rt in body["Resources"]] == ["User", "Group"]
     assert client.get("/scim/v2/ResourceTypes/User").status_code == 200
+    assert json.loads(client.get("/scim/v2/ResourceTypes/Group").content)["endpoint"] == "/Groups"
     assert client.get("/scim/v2/ResourceTypes/Nope").status_code == 404
 
 
@@ -55,8 +57,8 @@ def test_list_of_100_users_and_get_by_id_use_a_constant_number_of_queries(scim, 
     user_id = json.loads(response.content)["Resources"][-1]["id"]
     with django_assert_max_num_queries(small):
         assert scim.get(f"/Users/{user_id}").status_code == 200
-    # token lookup, COUNT, page, e-mails, and the log INSERT inside a savepoint (the test's transaction)
-    assert small <= 7
+    # token lookup, COUNT, page, e-mails, groups, and the log INSERT inside a savepoint (the test's transaction)
+    assert small <= 8
 
 
 def test_an_unknown_path_under_the_base_is_a_scim_404(client, db):
