@@ -1,4 +1,4 @@
-"""The SCIM app's Overview card: directory user counts and the last provisioning events."""
+"""The SCIM app's Overview card: directory user and group counts and the last provisioning events."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from tenants.console_site import console_site
 
 from . import selectors
-from .models import ScimUser
+from .models import Group, ScimUser
 
 RECENT_EVENTS = 10
 
@@ -18,6 +18,7 @@ def overview_provisioning_section(request):
     return {
         "users_active": counts["total"] - counts["deactivated"],
         "users_deactivated": counts["deactivated"],
+        "groups": Group.objects.count(),
         "events": list(selectors.provisioning_events()[:RECENT_EVENTS]),
     }
 

@@ -12,12 +12,15 @@ def test_overview_counts_active_and_deactivated_users_and_lists_the_last_events(
     for name in ("ann", "bob", "cid"):
         ours.post("/Users", user_body(f"{name}@example.com"))
     ours.post("/Users", user_body("dan@example.com", active=False))
+    ours.post("/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Engineering"})
     for _ in range(RECENT_EVENTS):
         ours.get("/Users")
-    scim_client_for(Client(), other_scim_org, name="Globex").post("/Users", user_body("zed@example.com"))
+    theirs = scim_client_for(Client(), other_scim_org, name="Globex")
+    theirs.post("/Users", user_body("zed@example.com"))
+    theirs.post("/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Sales"})
     response = console_client_for(client, scim_org).get(reverse("console:overview"))
     section = next(context for _template, context in response.context["sections"] if "events" in context)
-    assert (section["users_active"], section["users_deactivated"]) == (3, 1)
+    assert (section["users_active"], section["users_deactivated"], section["groups"]) == (3, 1, 1)
     assert len(section["events"]) == RECENT_EVENTS
     assert all(event.method == "GET" for event in section["events"])
     page = response.content.decode()
