@@ -148,6 +148,8 @@ class ProvisioningEvent(TenantModel):
         indexes = [
             models.Index(fields=["org", "-created"], name="scim_event_org_created"),
             models.Index(fields=["org", "status"], name="scim_event_org_status"),
+            # A user's provisioning history on the console's user page.
+            models.Index(fields=["org", "user_public_id", "-created"], name="scim_event_org_user"),
         ]
         ordering = ["-created"]
 
