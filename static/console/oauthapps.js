@@ -1,13 +1,7 @@
-// Copy buttons, the "Got it!" gate on Finish, and "select all managed-users" (no inline scripts: CSP).
+// The "Got it!" gate on Finish and "select all managed-users" (no inline scripts: CSP).
+// Copy buttons are console/copy.js, shared with the other console pages.
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll("[data-copy-target]").forEach((button) => {
-    button.addEventListener("click", async () => {
-      const source = document.getElementById(button.dataset.copyTarget);
-      await navigator.clipboard.writeText(source.textContent.trim());
-      button.textContent = "Copied";
-    });
-  });
   document.querySelectorAll("[data-enables]").forEach((checkbox) => {
     const target = document.getElementById(checkbox.dataset.enables);
     const sync = () => { target.disabled = !checkbox.checked; };
