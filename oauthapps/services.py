@@ -15,6 +15,7 @@ from oauth2_provider.models import get_access_token_model, get_grant_model, get_
 from accounts.models import User
 from tenants.models import Organization
 from tenants.scoping import org_scope
+from tenants.services import lock_org
 
 from . import scopes as scope_names
 from .models import Application, ScimToken, hash_bearer_token, is_loopback_http
@@ -42,8 +43,7 @@ def scim_token_create(
         raise ValidationError("A token must live at least 15 minutes.", code="expires")
     raw = ScimToken.generate_raw_token()
     with transaction.atomic(), org_scope(org):
-        # Serialise token creation per org so two clicks can't make a third active token.
-        Organization.objects.select_for_update().only("pk").get(pk=org.pk)
+        lock_org(org)  # two clicks can't make a third active token
         if org_active_scim_tokens(org).count() >= MAX_ACTIVE_SCIM_TOKENS:
             raise ValidationError(
                 "An organization has at most two active SCIM tokens. Revoke one first.", code="too_many_tokens"
