@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "oauth2_provider",
     "axes",
+    "pgtrigger",
     "csp",
     "accounts",
     "tenants",

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_id_token_model, get_refresh_token_model
 
-from tenants.audit import record_staff_action
+from tenants import audit
 
 from . import services
 from .models import Application, ScimToken
@@ -42,7 +42,7 @@ class ApplicationAdmin(ReadMostlyAdmin):
         applications = list(queryset.select_related("org"))
         for application in applications:
             services.application_disable(org=None, actor=request.user, application=application)
-            record_staff_action(org=application.org, actor=request.user, action="oauth_app.disable", obj=application,
+            audit.record(org=application.org, actor=audit.Actor.staff(request.user), action="oauth_app.disabled", obj=application,
                                 detail={"name": application.name})
         messages.success(request, f"Disabled {len(applications)} application(s); their tokens are revoked.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from tenants.audit import record_staff_action
+from tenants import audit
 from tenants.scoping import org_scope
 
 from .models import ScimUser
@@ -21,6 +21,6 @@ def deactivate_user(*, actor, user: ScimUser) -> ScimUser:
         user.version += 1
         user.save(update_fields=["active", "version", "last_modified"])
         sync_account_access(org=org, user=user)
-        record_staff_action(org=org, actor=actor, action="scim_user.deactivate", obj=user,
+        audit.record(org=org, actor=audit.Actor.staff(actor), action="scim_user.deactivated", obj=user,
                             detail={"userName": user.user_name})
     return user

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from config.celery import enqueue_on_commit
 
 from . import services
-from .audit import record_staff_action
+from . import audit
 from .models import AuditEvent, Domain, Membership, Organization
 from .tasks import reverify_domain
 
@@ -117,7 +117,8 @@ class DomainAdmin(admin.ModelAdmin):
     def reverify_now(self, request, queryset):
         domains = list(queryset.select_related("org"))
         for domain in domains:
-            record_staff_action(org=domain.org, actor=request.user, action="domain.reverify", obj=domain)
+            audit.record(org=domain.org, actor=audit.Actor.staff(request.user), action="domain.reverify_requested",
+                         obj=domain)
             enqueue_on_commit(reverify_domain, domain.pk)
         self.message_user(request, f"Re-verification of {len(domains)} domain(s) queued.", messages.SUCCESS)
 
@@ -126,9 +127,10 @@ class DomainAdmin(admin.ModelAdmin):
 class AuditEventAdmin(ReadOnlyModelAdmin):
     """Read-only: the record of what staff did must not be edited by staff."""
 
-    list_display = ("created", "org", "actor_email", "action", "object_type", "object_repr", "object_id")
-    list_filter = ("action", "org")
-    search_fields = ("object_id", "object_repr", "actor_email", "org__name", "org__public_id")
+    list_display = ("created", "org", "actor_kind", "actor_label", "actor_address", "action_words", "object_type",
+                    "object_repr", "object_id")
+    list_filter = ("actor_kind", "action", "org")
+    search_fields = ("object_id", "object_repr", "actor_label", "org__name", "org__public_id")
     list_select_related = ("org",)
     date_hierarchy = "created"
 

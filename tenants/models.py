@@ -1,6 +1,7 @@
 import math
 from datetime import timedelta
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -147,24 +148,48 @@ class Domain(TenantModel):
 
 
 class AuditEvent(TenantModel):
-    """A change made to an org by our staff (in /admin/), shown to the org's admins.
+    """One thing someone did to an org: a member in the console, staff in /admin/, an IdP credential,
+    or the system. Written only by tenants.audit.record; append-only, enforced by a database trigger.
 
     `detail` holds names and ids only, never a secret or a hash: the org's admins read it.
     """
 
     created = models.DateTimeField(auto_now_add=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    # Kept even if the account is deleted later, so the record still says who acted.
-    actor_email = models.EmailField(blank=True)
+    actor_kind = models.CharField(max_length=16)
+    # No FK constraint and no cascade: the row must outlive the account and must never be updated.
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        related_name="+",
+    )
+    # What the log shows for the actor, kept even if the account or credential is deleted later.
+    actor_label = models.CharField(max_length=255, blank=True)
+    actor_address = models.GenericIPAddressField(null=True, blank=True)
     action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=64)
-    object_id = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(max_length=255, blank=True)
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["org", "-created"], name="tenants_audit_org_created")]
+        indexes = [
+            models.Index(fields=["org", "-created"], name="tenants_audit_org_created"),
+            models.Index(fields=["org", "action", "-created"], name="tenants_audit_org_action"),
+        ]
         ordering = ["-created"]
+        triggers = [
+            pgtrigger.Protect(name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
+        ]
 
     def __str__(self):
-        return f"{self.action} {self.object_type} {self.object_repr}"
+        return f"{self.actor_label or self.get_actor_kind_display()}: {self.action_words} {self.object_repr}".strip()
+
+    @property
+    def action_words(self) -> str:
+        from .audit import action_words
+
+        return action_words(self.action)
+
+    def get_actor_kind_display(self) -> str:
+        from .audit import ActorKind
+
+        return ActorKind(self.actor_kind).label if self.actor_kind in ActorKind.values else self.actor_kind

@@ -6,10 +6,15 @@ cross-org maintenance jobs, explicitly). Anywhere else building a queryset raise
 so a view, task or command that forgot to scope fails loudly instead of leaking rows.
 
 Saving and deleting a loaded instance go through Django's base manager and need no scope.
+
+Services and selectors are bound to the org they are given with `@org_bound` (invariant 8): the
+tenant filter then comes from their `org` argument, never from whatever scope the caller was in.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
@@ -81,3 +86,59 @@ class TenantManager(models.Manager):
         """Rows of every org, for the one place that resolves a credential (token, client id) to
         its org, before any org is known. Callers must enter org_scope right after."""
         return super().get_queryset()
+
+
+def _check_binding(function, org, kwargs) -> None:
+    if getattr(org, "pk", None) is None or org._meta.label != "tenants.Organization":
+        raise TenantScopeError(f"{function.__qualname__} needs org=<a saved Organization>, got {org!r}.")
+    scope = _current_scope.get()
+    if isinstance(scope, int) and scope != org.pk:
+        # A request for one org reaching for another is a bug: fail loudly, touch nothing.
+        raise TenantScopeError(f"{function.__qualname__} was called for org {org.pk} inside org {scope}'s scope.")
+    for name, value in kwargs.items():
+        if isinstance(value, models.Model) and getattr(value, "org_id", org.pk) != org.pk:
+            from .errors import NotFound
+
+            # Another org's row is answered exactly like a row that does not exist.
+            raise NotFound(f"No such {value._meta.verbose_name}.")
+
+
+def _steps_in_scope(org, steps):
+    while True:
+        # The scope is held only while the generator's own code runs, never across a yield.
+        with org_scope(org):
+            try:
+                item = next(steps)
+            except StopIteration:
+                return
+        yield item
+
+
+def org_bound(function):
+    """Bind a service or selector to the org it is given as the keyword argument `org`.
+
+    The call runs inside org_scope(org) whatever scope the caller had: under all_orgs_scope() (the
+    staff admin, fan-out tasks) it still sees only `org`. Called inside another single org's scope
+    it refuses (TenantScopeError). Any model instance passed by keyword that carries an org_id must
+    belong to `org`, else the call raises tenants.errors.NotFound before doing anything. Querysets a
+    selector returns are built inside the scope, so their SQL keeps `org_id = <org>`; generators run
+    each step inside it.
+    """
+    if inspect.isgeneratorfunction(function):
+
+        @functools.wraps(function)
+        def bound_generator(*args, org, **kwargs):
+            _check_binding(function, org, kwargs)  # at the call, not at the first next()
+            return _steps_in_scope(org, function(*args, org=org, **kwargs))
+
+        bound_generator.org_bound = True
+        return bound_generator
+
+    @functools.wraps(function)
+    def bound(*args, org, **kwargs):
+        _check_binding(function, org, kwargs)
+        with org_scope(org):
+            return function(*args, org=org, **kwargs)
+
+    bound.org_bound = True
+    return bound

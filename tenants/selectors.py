@@ -11,8 +11,8 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 
 from .domain_checks import normalize_domain_name
-from .models import Domain, Membership, Organization
-from .scoping import TenantManager, all_orgs_scope, org_scope
+from .models import AuditEvent, Domain, Membership, Organization
+from .scoping import TenantManager, all_orgs_scope, org_bound, org_scope
 
 
 def memberships_of_user(user: User) -> QuerySet[Membership]:
@@ -84,3 +84,14 @@ def domains_due_for_reverification(*, now: datetime, interval: timedelta) -> Que
         return Domain.objects.filter(status__in=Domain.VERIFIED_STATUSES).filter(
             Q(last_checked__isnull=True) | Q(last_checked__lte=now - interval)
         )
+
+
+@org_bound
+def audit_events(*, org: Organization, actor_label: str = "", action: str = "") -> QuerySet[AuditEvent]:
+    """The org's audit log, newest first; `actor_label` (an e-mail or credential) and `action` narrow it."""
+    events = AuditEvent.objects.order_by("-created", "-id")
+    if actor_label:
+        events = events.filter(actor_label=actor_label)
+    if action:
+        events = events.filter(action=action)
+    return events

@@ -20,6 +20,21 @@ from .scoping import all_orgs_scope, org_scope
 
 Role = Membership.Role
 
+AUDIT_ACTIONS = {
+    "organization.settings_changed": "Changed the organization's settings",
+    "member.invited": "Invited a member",
+    "member.role_changed": "Changed a member's role",
+    "member.removed": "Removed a member",
+    "domain.added": "Added a domain",
+    "domain.verified": "Verified a domain",
+    "domain.verification_uncertain": "A verified domain failed its re-check",
+    "domain.verification_lost": "A domain lost its verification",
+    "domain.deleted": "Removed a domain",
+    "domain.reverify_requested": "Asked for a domain to be re-checked",
+    "console.signed_in": "Signed in to the console",
+    "console.sign_in_failed": "Failed to sign in to the console",
+}
+
 
 def organization_create(*, name: str, owner: User) -> Organization:
     with transaction.atomic():

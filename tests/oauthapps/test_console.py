@@ -227,7 +227,7 @@ def test_staff_can_disable_an_app_which_revokes_its_tokens(staff_client, client,
         principal_for(body["access_token"])
     with org_scope(application.org):
         event = AuditEvent.objects.get()
-    assert (event.action, event.object_id) == ("oauth_app.disable", application.client_id)
+    assert (event.action, event.object_id) == ("oauth_app.disabled", application.client_id)
     assert application.client_secret not in str(event.detail)
 
 

@@ -77,7 +77,7 @@ def test_reverify_now_action_checks_the_selected_domains(staff_client, domains, 
     assert globex.status == Status.UNVERIFIED and "NXDOMAIN" in globex.last_failure_reason
     with all_orgs_scope():
         audited = sorted(AuditEvent.objects.values_list("action", "object_id"))
-    assert audited == sorted(("domain.reverify", domain.public_id) for domain in domains)
+    assert audited == sorted(("domain.reverify_requested", domain.public_id) for domain in domains)
 
 
 def test_staff_delete_goes_through_the_service(staff_client, domains):
