@@ -38,6 +38,13 @@ class Principal:
     # The admin an auth-code token acts for; None for client credentials and SCIM tokens.
     actor_user: object = field(default=None, repr=False, compare=False)
 
+    @property
+    def credential_label(self) -> str:
+        """How the audit log names this credential: its kind, name and public id."""
+        if isinstance(self.credential, ScimToken):
+            return f'SCIM token "{self.credential_name}" ({self.credential.public_id})'
+        return f'OAuth app "{self.credential_name}" ({self.credential.client_id})'
+
     def require(self, scope: str) -> None:
         if scope not in self.scopes:
             raise CredentialError(403, f"This credential lacks the {scope} scope.")

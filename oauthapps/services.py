@@ -43,7 +43,7 @@ def scim_token_create(
         raise ValidationError("A token must live at least 15 minutes.", code="expires")
     raw = ScimToken.generate_raw_token()
     with transaction.atomic(), org_scope(org):
-        lock_org(org)  # two clicks can't make a third active token
+        lock_org(org=org)  # two clicks can't make a third active token
         if org_active_scim_tokens(org).count() >= MAX_ACTIVE_SCIM_TOKENS:
             raise ValidationError(
                 "An organization has at most two active SCIM tokens. Revoke one first.", code="too_many_tokens"

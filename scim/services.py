@@ -43,7 +43,7 @@ def _check_org_rules(org: Organization, values: UserValues) -> None:
     domains = {email["value"].rpartition("@")[2].lower() for email in values.emails}
     if "@" in user_name:
         domains.add(user_name.rpartition("@")[2].lower())
-    blocked = domains_blocking_provisioning(org, sorted(domains))
+    blocked = domains_blocking_provisioning(org=org, domains=sorted(domains))
     if blocked:
         raise invalid_value(
             f"The domain {', '.join(blocked)} is not verified by this organization; verify it in the console "

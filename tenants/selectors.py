@@ -55,7 +55,8 @@ def domain_by_public_id(org: Organization, public_id: str) -> Domain:
         return Domain.objects.get(public_id=public_id)
 
 
-def domains_blocking_provisioning(org: Organization, domains: Iterable[str]) -> list[str]:
+@org_bound
+def domains_blocking_provisioning(*, org: Organization, domains: Iterable[str]) -> list[str]:
     """The e-mail domains (any case) that the org may not provision users at, normalised and in order.
 
     Empty when the org's policy "provisioned users must use a verified domain" is off. Otherwise a

@@ -16,7 +16,7 @@ from config.celery import enqueue_on_commit
 
 from . import domain_checks
 from .models import Domain, Membership, Organization
-from .scoping import all_orgs_scope, org_scope
+from .scoping import all_orgs_scope, org_bound, org_scope
 
 Role = Membership.Role
 
@@ -46,7 +46,8 @@ def organization_create(*, name: str, owner: User) -> Organization:
     return org
 
 
-def lock_org(org: Organization) -> None:
+@org_bound
+def lock_org(*, org: Organization) -> None:
     """Serialise a per-org rule check with its write (inside a transaction) on the org row: two owners
     demoting each other can't leave the org ownerless, two clicks can't exceed a per-org limit."""
     Organization.objects.select_for_update().only("pk").get(pk=org.pk)
@@ -82,7 +83,7 @@ def membership_invite(*, org: Organization, actor: User, email: str, role: str, 
     if role not in Role.values:
         raise ValidationError(f"Unknown role {role!r}.", code="invalid_role")
     with transaction.atomic(), org_scope(org):
-        lock_org(org)
+        lock_org(org=org)
         _require_owner_for(_actor_membership(org, actor), role)
         user = User.objects.filter(email=email).first()
         is_new_user = user is None
@@ -102,7 +103,7 @@ def membership_change_role(*, org: Organization, actor: User, membership: Member
     if role not in Role.values:
         raise ValidationError(f"Unknown role {role!r}.", code="invalid_role")
     with transaction.atomic(), org_scope(org):
-        lock_org(org)
+        lock_org(org=org)
         membership = Membership.objects.select_related("user", "org").get(pk=membership.pk)
         if membership.role == role:
             return membership
@@ -115,7 +116,7 @@ def membership_change_role(*, org: Organization, actor: User, membership: Member
 
 def membership_remove(*, org: Organization, actor: User, membership: Membership) -> None:
     with transaction.atomic(), org_scope(org):
-        lock_org(org)
+        lock_org(org=org)
         membership = Membership.objects.select_related("user", "org").get(pk=membership.pk)
         actor_membership = _actor_membership(org, actor)
         if membership.pk != actor_membership.pk:
@@ -133,7 +134,7 @@ def organization_update_policy(*, org: Organization, actor: User, **changes) -> 
     if unknown:
         raise TypeError(f"Not an organization setting: {', '.join(sorted(unknown))}")
     with transaction.atomic(), org_scope(org):
-        lock_org(org)
+        lock_org(org=org)
         if _actor_membership(org, actor).role != Role.OWNER:
             raise PermissionDenied("Only an owner can change the organization's settings.")
         for field, value in changes.items():
@@ -168,7 +169,7 @@ def domain_add(*, org: Organization, actor: User, name: str) -> Domain:
     name = domain_checks.normalize_domain_name(name)
     domain_checks.validate_claimable_domain(name)
     with transaction.atomic(), org_scope(org):
-        lock_org(org)  # serialises the count below with concurrent additions
+        lock_org(org=org)  # serialises the count below with concurrent additions
         _require_domain_administrator(org, actor)
         if Domain.objects.filter(name=name).exists():
             raise ValidationError(f"{name} is already one of {org.name}'s domains.", code="duplicate_domain")

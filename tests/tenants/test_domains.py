@@ -238,7 +238,7 @@ def test_failing_for_30_days_unverifies_and_emails_the_owners(org, owner, dns_zo
 def test_unverified_and_unknown_domains_block_provisioning(org, owner, dns_zone):
     add_verified(org, owner, dns_zone)
     services.domain_add(org=org, actor=owner, name="pending.example")
-    blocked = selectors.domains_blocking_provisioning(org, ["ACME.example", "pending.example", "Other.example", "sub.acme.example"])
+    blocked = selectors.domains_blocking_provisioning(org=org, domains=["ACME.example", "pending.example", "Other.example", "sub.acme.example"])
     assert blocked == ["pending.example", "other.example", "sub.acme.example"]
 
 
@@ -246,17 +246,17 @@ def test_uncertain_domains_still_allow_provisioning(org, owner, dns_zone):
     domain = add_verified(org, owner, dns_zone)
     dns_zone.clear()
     services.domain_reverify(org=org, domain_id=domain.pk)
-    assert selectors.domains_blocking_provisioning(org, ["acme.example"]) == []
+    assert selectors.domains_blocking_provisioning(org=org, domains=["acme.example"]) == []
 
 
 def test_another_orgs_verified_domain_blocks_provisioning(org, other_org, dns_zone):
     add_verified(other_org, add_member(other_org, role=Membership.Role.OWNER).user, dns_zone)
-    assert selectors.domains_blocking_provisioning(org, ["acme.example"]) == ["acme.example"]
+    assert selectors.domains_blocking_provisioning(org=org, domains=["acme.example"]) == ["acme.example"]
 
 
 def test_nothing_blocks_when_the_policy_is_off(org, owner):
     services.organization_update_policy(org=org, actor=owner, require_verified_domains=False)
-    assert selectors.domains_blocking_provisioning(org, ["anything.example"]) == []
+    assert selectors.domains_blocking_provisioning(org=org, domains=["anything.example"]) == []
 
 
 def test_the_policy_is_on_by_default_and_only_owners_change_it(org, owner):
