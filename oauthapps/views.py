@@ -7,6 +7,7 @@ and an introspection endpoint that answers any authenticated client about any to
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -56,8 +57,25 @@ class ConsentView(dot_views.AuthorizationView):
                     (scope, scope_names.DESCRIPTIONS.get(scope, scope))
                     for scope in response.context_data.get("scopes", [])
                 ]
+                allow_redirect_to_callback(response)
                 response.render()
             return response
+
+
+def allow_redirect_to_callback(response: TemplateResponse) -> None:
+    """Let the consent form's answer redirect to the IdP's callback in a real browser.
+
+    Approve and Deny POST to this origin, which answers with a redirect to the application's
+    registered redirect URI (Okta's, another origin). Browsers apply the page's CSP form-action to
+    that redirect too, so 'self' alone blocks it. The page allows exactly that URI's origin; DOT
+    has already matched the URI against the application's registered ones before rendering a form.
+    """
+    form = response.context_data.get("form")
+    redirect_uri = form.initial.get("redirect_uri") if form is not None else None
+    if not redirect_uri:
+        return  # an error page: it has no consent form
+    parts = urlsplit(redirect_uri)
+    response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
 
 
 # Every field of these requests is a credential (secret, code, verifier, token): keep them all out
