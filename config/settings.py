@@ -242,6 +242,8 @@ OAUTH2_PROVIDER = {
     # Required of public clients (oauthapps.validators.TenantOAuth2Validator.is_pkce_required).
     "PKCE_REQUIRED": True,
     "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    # An unexchanged authorization code dies after a minute (RFC 6749 §4.1.2: "short lived").
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
     # Each application has its own access token lifetime.
     "EXTRA_SERVER_KWARGS": {
         "token_expires_in": lambda request: getattr(request.client, "access_token_lifetime", 3600),

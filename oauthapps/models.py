@@ -101,3 +101,24 @@ class ScimToken(TenantModel):
     @staticmethod
     def generate_raw_token() -> str:
         return f"{settings.PRODUCT_SLUG}_scim_{secrets.token_urlsafe(32)}"
+
+
+class ExchangedCode(TenantModel):
+    """An authorization code that was exchanged, and what it was exchanged for (RFC 6749 §4.1.2).
+
+    Inserting the row is the exchange's claim: its checksum, unique in the org, lets only one exchange of a code
+    through even when two race. A later attempt to use the code finds the row and revokes the tokens
+    the first exchange issued. Nothing here is a secret: SHA-256 checksums only. Rows are pruned once
+    no reuse could matter (oauthapps.tasks).
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    code_checksum = models.CharField(max_length=64)
+    access_token_checksum = models.CharField(max_length=64)
+    refresh_token_checksum = models.CharField(max_length=64, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # The client, and so the org, is known when a code is presented: the claim is unique per org.
+        constraints = [models.UniqueConstraint(fields=["org", "code_checksum"], name="oauthapps_code_org_checksum")]
+        indexes = [models.Index(fields=["org", "created"], name="oauthapps_code_org_created")]

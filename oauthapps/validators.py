@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 from datetime import timedelta
 from urllib.parse import unquote_plus
 
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from oauth2_provider.models import (
     get_access_token_model,
@@ -17,12 +19,16 @@ from oauth2_provider.models import (
 )
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 
 from tenants.models import Membership
 from tenants.scoping import org_scope
 
+from .models import ExchangedCode
 from .scopes import OFFLINE_ACCESS
 from .selectors import application_for_client_id
+
+log = logging.getLogger(__name__)
 
 Application = get_application_model()
 AccessToken = get_access_token_model()
@@ -32,6 +38,31 @@ Grant = get_grant_model()
 # Okta may send the same refresh token twice within a few seconds (a retried request whose
 # response it never saw); see TenantOAuth2Validator.validate_refresh_token.
 REFRESH_REPLAY_WINDOW = timedelta(seconds=10)
+
+
+def checksum(raw: str) -> str:
+    """How DOT stores tokens under RFC 9700 storage, and how exchanged codes are remembered."""
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def revoke_tokens_of_reused_code(client, code: str) -> bool:
+    """RFC 6749 §4.1.2: a code presented again revokes the tokens its first exchange issued.
+
+    Returns whether the code had been exchanged before. The refresh token's whole family goes, so
+    tokens the client rotated since then die too.
+    """
+    with org_scope(client.org):
+        exchanged = ExchangedCode.objects.filter(application=client, code_checksum=checksum(code)).first()
+    if exchanged is None:
+        return False
+    if exchanged.refresh_token_checksum:
+        families = RefreshToken.objects.filter(
+            application=client, token_checksum=exchanged.refresh_token_checksum).values_list("token_family", flat=True)
+        for family in set(families):
+            RefreshToken.revoke_family(family)
+    AccessToken.objects.filter(application=client, token_checksum=exchanged.access_token_checksum).delete()
+    log.warning("authorization code of application %s presented again: its tokens are revoked", client.client_id)
+    return True
 
 
 def approver_may_still_act(user, application) -> bool:
@@ -87,6 +118,7 @@ class TenantOAuth2Validator(OAuth2Validator):
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            revoke_tokens_of_reused_code(client, code)
             return False
         grant = Grant.objects.filter(code=code, application=client).select_related("user").first()
         # PKCE downgrade: oauthlib 3 ignores a code_verifier when the code was issued without a
@@ -103,41 +135,74 @@ class TenantOAuth2Validator(OAuth2Validator):
         refresh token. DOT's grace period would answer with the stored successor tokens, which
         RFC 9700 storage (hashed at rest) cannot do, and it refuses the combination (E001). Here a
         replay of a token that rotation superseded less than REFRESH_REPLAY_WINDOW ago, by the
-        same client, mints a fresh sibling pair in the same token family (nothing secret is kept
-        to answer it). A later replay, or a replay of a deliberately revoked token, goes to DOT,
-        which revokes the whole family.
+        same client, mints a fresh pair in the same token family (nothing secret is kept to answer
+        it) and revokes the pair it replaces, so a family never has more than one live pair. A
+        second replay of that token, a later replay, or a replay of a deliberately revoked token
+        revokes the whole family.
         """
         replayed = self._recently_rotated(refresh_token, client)
-        if replayed is not None:
-            request.user = replayed.user
-            request.refresh_token = refresh_token
-            request.refresh_token_instance = replayed
-            request.refresh_token_replay = True
-            valid = True
-        else:
+        if replayed is None:
             valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
-        return valid and approver_may_still_act(request.user, client)
+            return valid and approver_may_still_act(request.user, client)
+        replayed = self._claim_replay(replayed)
+        if replayed is None:
+            return False
+        request.user = replayed.user
+        request.refresh_token = refresh_token
+        request.refresh_token_instance = replayed
+        request.refresh_token_replay = True
+        return approver_may_still_act(request.user, client)
 
     def _recently_rotated(self, refresh_token, client):
-        checksum = hashlib.sha256(refresh_token.encode("utf-8")).hexdigest()
+        token_checksum = checksum(refresh_token)
         token = (
-            RefreshToken.objects.filter(token_checksum=checksum, application=client, revoked__isnull=False)
+            RefreshToken.objects.filter(token_checksum=token_checksum, application=client, revoked__isnull=False)
             .select_related("user")
             .order_by("-revoked")
             .first()
         )
         if token is None or token.revoked <= timezone.now() - REFRESH_REPLAY_WINDOW:
             return None
-        if RefreshToken.objects.filter(token_checksum=checksum, revoked__isnull=True).exists():
+        if RefreshToken.objects.filter(token_checksum=token_checksum, revoked__isnull=True).exists():
             return None
         superseded = AccessToken.objects.filter(source_refresh_token=token).exists()
         return token if superseded else None
+
+    @staticmethod
+    def _claim_replay(token):
+        """Serialise replays of one refresh token on its row. The first replay revokes the live
+        pair that replaced it (the fresh pair minted next is then the family's only one); any
+        other finds the token no longer superseded, and the family is revoked."""
+        with transaction.atomic():
+            token = RefreshToken.objects.select_for_update().filter(pk=token.pk).select_related("user").first()
+            superseded = token is not None and AccessToken.objects.filter(source_refresh_token=token).exists()
+            if token is not None:
+                RefreshToken.revoke_family(token.token_family)
+        return token if superseded and token.token_family else None
+
+    @staticmethod
+    def _claim_code(request, token) -> None:
+        """Remember what this code is exchanged for; only one exchange of a code can claim it."""
+        client = request.client
+        try:
+            with transaction.atomic(), org_scope(client.org):
+                ExchangedCode.objects.create(
+                    org=client.org, application=client, code_checksum=checksum(request.code),
+                    access_token_checksum=checksum(token["access_token"]),
+                    refresh_token_checksum=checksum(token["refresh_token"]) if token.get("refresh_token") else "",
+                )
+        except IntegrityError:
+            # A concurrent exchange of the same code got there first: this one is a reuse.
+            revoke_tokens_of_reused_code(client, request.code)
+            raise oauth_errors.InvalidGrantError(request=request) from None
 
     def _save_bearer_token(self, token, request, *args, **kwargs):
         if request.grant_type == "authorization_code" and OFFLINE_ACCESS not in token["scope"].split():
             # Refresh tokens only for a grant that asked to stay connected; oauthlib serialises
             # this same dict, so the response loses it too.
             token.pop("refresh_token", None)
+        if request.grant_type == "authorization_code":
+            self._claim_code(request, token)
         if not getattr(request, "refresh_token_replay", False):
             return super()._save_bearer_token(token, request, *args, **kwargs)
         previous = request.refresh_token_instance
@@ -145,7 +210,7 @@ class TenantOAuth2Validator(OAuth2Validator):
         expires = timezone.now() + timedelta(
             seconds=token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
         )
-        # The superseded token already has its successor (a one-to-one link), so the sibling
-        # access token carries no source; the family link is what reuse detection follows.
+        # The new access token carries no source: a second replay of `previous` must find it no
+        # longer superseded (_claim_replay); the family link is what reuse detection follows.
         access_token = self._create_access_token(expires, request, token)
         self._create_refresh_token(request, token["refresh_token"], access_token, previous)

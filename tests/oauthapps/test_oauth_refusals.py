@@ -145,16 +145,69 @@ def test_denying_sends_access_denied(client, admin, okta_app):
     assert "error=access_denied" in approve(client, url, allow=False)
 
 
-def test_okta_sending_the_same_refresh_token_twice_within_seconds_gets_two_working_pairs(client, admin, okta_app):
+def _dead(body) -> bool:
+    try:
+        principal_for(body["access_token"])
+    except CredentialError:
+        return True
+    return False
+
+
+def test_okta_replaying_a_refresh_token_within_seconds_gets_a_fresh_pair_and_the_replaced_pair_dies(
+        client, admin, okta_app):
     application, secret = okta_app
     tokens = okta_tokens(client, admin, application, secret)
     first_response, first = refresh(client, application, secret, tokens["refresh_token"])
     second_response, second = refresh(client, application, secret, tokens["refresh_token"])
     assert (first_response.status_code, second_response.status_code) == (200, 200)
-    assert first["access_token"] != second["access_token"]
-    for body in (first, second):
-        assert principal_for(body["access_token"]).actor_user == admin
+    assert principal_for(second["access_token"]).actor_user == admin
+    # One live pair per family: the pair the replay replaces is revoked.
+    assert _dead(first)
+    assert RefreshToken.objects.filter(application=application, revoked__isnull=True).count() == 1
     assert refresh(client, application, secret, second["refresh_token"])[0].status_code == 200
+
+
+def test_a_second_replay_within_the_window_revokes_the_whole_family(client, admin, okta_app):
+    application, secret = okta_app
+    tokens = okta_tokens(client, admin, application, secret)
+    answers = [refresh(client, application, secret, tokens["refresh_token"]) for _ in range(5)]
+    assert [response.status_code for response, _ in answers] == [200, 200, 400, 400, 400]
+    assert all(_dead(body) for _, body in answers[:2])
+    assert not RefreshToken.objects.filter(application=application, revoked__isnull=True).exists()
+
+
+def test_reusing_an_authorization_code_revokes_the_tokens_of_its_first_exchange(client, admin, okta_app):
+    application, secret = okta_app
+    client.force_login(admin)
+    verifier = new_code_verifier()
+    url, _ = authorization_url(okta_session(application, secret), code_verifier=verifier)
+    code = code_from(approve(client, url))
+    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": OKTA_CALLBACK,
+                "code_verifier": verifier}
+    first_response, first = token_request(client, application, secret, **exchange)
+    assert first_response.status_code == 200 and not _dead(first)
+
+    again_response, again = token_request(client, application, secret, **exchange)
+    assert (again_response.status_code, again["error"]) == (400, "invalid_grant")
+    assert _dead(first)
+    assert refresh(client, application, secret, first["refresh_token"])[1]["error"] == "invalid_grant"
+
+
+def test_an_unexchanged_code_lives_a_minute(client, admin, okta_app, settings):
+    from oauth2_provider.settings import oauth2_settings
+
+    assert oauth2_settings.AUTHORIZATION_CODE_EXPIRE_SECONDS == 60
+    application, secret = okta_app
+    client.force_login(admin)
+    verifier = new_code_verifier()
+    url, _ = authorization_url(okta_session(application, secret), code_verifier=verifier)
+    code = code_from(approve(client, url))
+    from oauth2_provider.models import get_grant_model
+
+    get_grant_model().objects.filter(application=application).update(expires=timezone.now() - timedelta(seconds=1))
+    response, body = token_request(client, application, secret, grant_type="authorization_code", code=code,
+                                   redirect_uri=OKTA_CALLBACK, code_verifier=verifier)
+    assert (response.status_code, body["error"]) == (400, "invalid_grant")
 
 
 def test_a_refresh_token_reused_after_the_window_revokes_its_whole_family(client, admin, okta_app):
