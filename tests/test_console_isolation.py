@@ -1,0 +1,154 @@
+"""Console isolation, generated from the console's page registry (DESIGN.md invariant 1).
+
+Every registered page is requested as: anonymous, a member (role member) of org A, an admin of org B,
+and an admin of org A. A page whose URL names an object gets org A's object, so org B's admin must
+get a 404 (the same as for an id that never existed) and change nothing; a page without one must
+show org B's admin nothing of org A. A new page cannot skip this: a page whose URL takes arguments
+fails here until OBJECT_KWARGS says how to build one for an org.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from oauthapps.models import Application, ScimToken, hash_bearer_token
+from scim.models import Group, ProvisioningEvent, ScimUser
+from tenants.console_site import console_site
+from tenants.models import Domain, Membership
+from tenants.scoping import org_scope
+from tests import org_binding
+from tests.factories import OrganizationFactory, UserFactory, add_member
+
+# Text that only org A's rows carry: org B's admin must never see it.
+MARKER = "zq-org-a-only"
+
+
+def _membership(org):
+    return {"public_id": add_member(org, UserFactory(), Membership.Role.MEMBER).public_id}
+
+
+def _domain(org):
+    with org_scope(org):
+        return {"public_id": Domain.objects.get(name=f"{MARKER}.example").public_id}
+
+
+def _application(org):
+    with org_scope(org):
+        return {"client_id": Application.objects.get(name=f"{MARKER} app").client_id}
+
+
+def _scim_token(org):
+    with org_scope(org):
+        return {"public_id": ScimToken.objects.get(name=f"{MARKER} token").public_id}
+
+
+def _scim_user(org):
+    with org_scope(org):
+        return {"public_id": ScimUser.objects.get(user_name=f"{MARKER}@example.com").public_id}
+
+
+def _group(org):
+    with org_scope(org):
+        return {"group_id": Group.objects.get(display_name=f"{MARKER} group").public_id}
+
+
+# page name -> the URL arguments naming one of the org's objects. None: the arguments name nothing
+# of any org (the page is the same kind of page for every org).
+OBJECT_KWARGS = {
+    "member_change_role": _membership,
+    "member_remove": _membership,
+    "domain_detail": _domain,
+    "domain_verify": _domain,
+    "domain_delete": _domain,
+    "oauth_app_detail": _application,
+    "oauth_app_scopes": _application,
+    "oauth_app_rotate": _application,
+    "oauth_app_status": _application,
+    "oauth_app_delete": _application,
+    "scim_token_revoke": _scim_token,
+    "scim_user": _scim_user,
+    "scim_group": _group,
+    "guide": None,
+}
+SHARED_KWARGS = {"guide": {"slug": "okta"}}
+
+
+def _fill(org):
+    """The same kinds of rows in an org; org A's carry the MARKER."""
+    with org_scope(org):
+        Domain.objects.create(org=org, name=f"{MARKER}.example", token="0" * 32)
+        Application.objects.create(
+            org=org, name=f"{MARKER} app", authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            client_type=Application.CLIENT_CONFIDENTIAL, client_secret="unused", allowed_scopes=["managed-users/read"],
+        )
+        ScimToken.objects.create(org=org, name=f"{MARKER} token", token_hash=hash_bearer_token(f"{MARKER}-{org.pk}"),
+                                 scopes=["managed-users/read"])
+        user = ScimUser.objects.create(org=org, user_name=f"{MARKER}@example.com", display_name=f"{MARKER} user")
+        group = Group.objects.create(org=org, display_name=f"{MARKER} group")
+        group.memberships.create(org=org, user=user)
+        ProvisioningEvent.objects.create(org=org, method="POST", path=f"/scim/v2/Users?{MARKER}", status=201,
+                                         user_public_id=user.public_id)
+
+
+@pytest.fixture
+def orgs(db):
+    org_a = OrganizationFactory(name=f"Acme {MARKER}")
+    org_b = OrganizationFactory(name="Globex")
+    _fill(org_a)
+    people = {role: UserFactory() for role in ("admin_a", "member_a", "admin_b")}
+    add_member(org_a, people["admin_a"], Membership.Role.OWNER)
+    add_member(org_a, people["member_a"], Membership.Role.MEMBER)
+    add_member(org_b, people["admin_b"], Membership.Role.OWNER)
+    return {"a": org_a, "b": org_b, **people}
+
+
+PAGES = sorted(console_site._pages, key=lambda page: page.name)
+
+
+def _url(page, orgs) -> str:
+    if "<" not in page.route:
+        return reverse(f"console:{page.name}")
+    assert page.name in OBJECT_KWARGS, (
+        f"console page {page.name} takes URL arguments: add it to OBJECT_KWARGS so its isolation is tested")
+    build = OBJECT_KWARGS[page.name]
+    return reverse(f"console:{page.name}", kwargs=SHARED_KWARGS[page.name] if build is None else build(orgs["a"]))
+
+
+@pytest.mark.parametrize("console_page", PAGES, ids=[page.name for page in PAGES])
+def test_anonymous_visitors_are_sent_to_sign_in(client, orgs, console_page):
+    response = client.get(_url(console_page, orgs))
+    assert response.status_code == 302 and reverse("console:login") in response["Location"]
+
+
+@pytest.mark.parametrize("console_page", [page for page in PAGES if page.needs_org], ids=lambda page: page.name)
+def test_a_member_who_is_not_an_admin_sees_no_page(client, orgs, console_page):
+    client.force_login(orgs["member_a"])
+    response = client.get(_url(console_page, orgs))
+    assert response.status_code == 403
+    assert MARKER not in response.content.decode().replace(orgs["a"].name, "")
+
+
+@pytest.mark.parametrize("console_page", PAGES, ids=[page.name for page in PAGES])
+def test_an_admin_of_another_org_sees_and_changes_nothing_of_this_org(client, orgs, console_page):
+    client.force_login(orgs["admin_b"])
+    url = _url(console_page, orgs)
+    names_an_object = OBJECT_KWARGS.get(console_page.name) is not None
+    before = org_binding.snapshot(orgs["a"])
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert response.status_code < 500
+        if names_an_object:
+            # A POST-only page may refuse a GET (405) before looking anything up: that reveals nothing.
+            allowed = (404, 405) if method == "get" else (404,)
+            assert response.status_code in allowed, f"{method.upper()} {url}: {response.status_code}"
+        assert MARKER not in response.content.decode(), f"{method.upper()} {url} shows org A's data"
+    assert org_binding.snapshot(orgs["a"]) == before
+
+
+@pytest.mark.parametrize("console_page", PAGES, ids=[page.name for page in PAGES])
+def test_an_admin_of_the_org_reaches_the_page(client, orgs, console_page):
+    client.force_login(orgs["admin_a"])
+    response = client.get(_url(console_page, orgs))
+    # POST-only pages answer a GET with 405; everything else renders or redirects.
+    assert response.status_code in (200, 302, 405), response.status_code
