@@ -7,15 +7,9 @@ from tenants.audit import Actor
 from tenants import services
 from tenants.models import AuditEvent, Domain, Membership
 from tenants.scoping import all_orgs_scope
-from tests.factories import UserFactory, add_member
+from tests.factories import add_member
 
 Status = Domain.Status
-
-
-@pytest.fixture
-def staff_client(client, db):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.fixture
