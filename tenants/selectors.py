@@ -53,22 +53,23 @@ def org_owner_emails(*, org: Organization) -> list[str]:
     return list(org_members(org=org).filter(role=Membership.Role.OWNER).values_list("user__email", flat=True))
 
 
+def _the_one(rows: QuerySet, what: str):
+    """The row `rows` selects, or NotFound: another org's row reads exactly like one that never existed."""
+    row = rows.first()
+    if row is None:
+        raise NotFound(f"No such {what}.")
+    return row
+
+
 @org_bound
 def membership_by_public_id(*, org: Organization, public_id: str) -> Membership:
-    """Raises NotFound for another org's id exactly as for one that never existed."""
-    membership = org_members(org=org).filter(public_id=public_id).first()
-    if membership is None:
-        raise NotFound("No such member.")
-    return membership
+    return _the_one(org_members(org=org).filter(public_id=public_id), "member")
 
 
 @org_bound
 def membership_by_pk(*, org: Organization, pk: int) -> Membership:
-    """For tasks, which carry ids: the membership with its person and inviter, or NotFound."""
-    membership = Membership.objects.select_related("user", "invited_by").filter(pk=pk).first()
-    if membership is None:
-        raise NotFound("No such member.")
-    return membership
+    """For tasks and services, which carry ids: the membership with its person and inviter."""
+    return _the_one(Membership.objects.select_related("user", "invited_by").filter(pk=pk), "member")
 
 
 @org_bound
@@ -78,19 +79,12 @@ def org_domains(*, org: Organization) -> QuerySet[Domain]:
 
 @org_bound
 def domain_by_public_id(*, org: Organization, public_id: str) -> Domain:
-    """Raises NotFound for another org's id exactly as for one that never existed."""
-    domain = Domain.objects.filter(public_id=public_id).first()
-    if domain is None:
-        raise NotFound("No such domain.")
-    return domain
+    return _the_one(Domain.objects.filter(public_id=public_id), "domain")
 
 
 @org_bound
 def domain_by_pk(*, org: Organization, pk: int) -> Domain:
-    domain = Domain.objects.filter(pk=pk).first()
-    if domain is None:
-        raise NotFound("No such domain.")
-    return domain
+    return _the_one(Domain.objects.filter(pk=pk), "domain")
 
 
 @org_bound

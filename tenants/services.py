@@ -105,14 +105,6 @@ def _ensure_an_owner_remains(org: Organization, membership: Membership) -> None:
         )
 
 
-def _locked_membership(org: Organization, membership: Membership) -> Membership:
-    """Re-read a membership after lock_org: the caller's copy may be stale or gone."""
-    fresh = Membership.objects.select_related("user").filter(pk=membership.pk).first()
-    if fresh is None:
-        raise NotFound("No such member.")
-    return fresh
-
-
 @org_bound
 def membership_invite(
     *, org: Organization, actor: Actor, email: str, role: str, display_name: str = ""
@@ -143,10 +135,11 @@ def membership_change_role(*, org: Organization, actor: Actor, membership: Membe
     _require_known_role(role)
     with transaction.atomic():
         lock_org(org=org)
-        membership = _locked_membership(org, membership)
+        acting_role = _acting_role(actor)
+        membership = selectors.membership_by_pk(org=org, pk=membership.pk)  # fresh, under lock_org
         if membership.role == role:
             return membership
-        _require_owner_for(_acting_role(actor), membership.role, role)
+        _require_owner_for(acting_role, membership.role, role)
         _ensure_an_owner_remains(org, membership)
         previous, membership.role = membership.role, role
         membership.save(update_fields=["role"])
@@ -161,9 +154,9 @@ def membership_remove(*, org: Organization, actor: Actor, membership: Membership
     admins and members; only an owner removes an owner, and never the last one."""
     with transaction.atomic():
         lock_org(org=org)
-        membership = _locked_membership(org, membership)
+        membership = selectors.membership_by_pk(org=org, pk=membership.pk)  # fresh, under lock_org
         acting_role = _acting_role(actor)
-        if membership.user_id != getattr(actor.user, "pk", None):  # leaving is always allowed, but for the last owner
+        if membership.user_id != getattr(actor.user, "pk", None):  # one may leave (unless the last owner)
             _require_owner_for(acting_role, membership.role)
         _ensure_an_owner_remains(org, membership)
         audit.record(org=org, actor=actor, action="member.removed", obj=membership,
