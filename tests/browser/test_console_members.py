@@ -3,8 +3,8 @@ from playwright.sync_api import expect
 
 from oauthapps import scopes
 from oauthapps.services import application_create, scim_token_create
-from tenants.audit import Actor
 from tenants import services
+from tenants.audit import Actor
 from tenants.models import Membership
 from tests.factories import TEST_PASSWORD, OrganizationFactory, UserFactory, add_member
 

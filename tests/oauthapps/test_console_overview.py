@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from oauthapps import scopes
 from oauthapps.services import scim_token_create
-from tenants.audit import Actor
 from tenants import services as tenant_services
+from tenants.audit import Actor
 from tenants.models import Domain, Membership
 from tenants.scoping import org_scope
 

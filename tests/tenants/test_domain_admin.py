@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from tenants.audit import Actor
 from tenants import services
+from tenants.audit import Actor
 from tenants.models import AuditEvent, Domain, Membership
 from tenants.scoping import all_orgs_scope
 from tests.factories import add_member

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from tenants.audit import Actor
 from tenants import services
+from tenants.audit import Actor
 from tenants.models import Domain, Membership, Organization
 from tenants.scoping import org_scope
 from tests.factories import add_member

@@ -10,8 +10,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from freezegun import freeze_time
 
-from tenants.audit import Actor
 from tenants import selectors, services
+from tenants.audit import Actor
 from tenants.domain_checks import dns_record_name, dns_record_value
 from tenants.models import Domain, Membership
 from tenants.scoping import org_scope

@@ -156,6 +156,7 @@ def test_staff_edit_the_name_and_policies_through_the_service(staff_client, org,
 
 def test_staff_create_an_org_with_its_first_owner(staff_client, db):
     someone = UserFactory(email="founder@initech.example")
+    assert b'name="owner_email"' in staff_client.get(reverse("admin:tenants_organization_add")).content
     response = staff_client.post(reverse("admin:tenants_organization_add"),
                                  {"name": "Initech", "owner_email": "Founder@Initech.example"})
     assert response.status_code == 302
