@@ -54,7 +54,7 @@ def provisioning_log(request):
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     return render_page(request, "console/provisioning_log.html", "Provisioning log", page=page, status=status,
                        method=method, query=query, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                       staff_changes=tenant_selectors.audit_events(org=request.org)[:STAFF_CHANGES_SHOWN])
+                       staff_changes=tenant_selectors.audit_events(org=request.org, actor_kind="staff")[:STAFF_CHANGES_SHOWN])
 
 
 console_site.register_page("users/", directory_users, name="scim_users", nav_label="Users", nav_order=60)

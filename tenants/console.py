@@ -1,4 +1,4 @@
-"""The tenants app's console pages: overview, members, domains and the org's settings."""
+"""The tenants app's console pages: overview, members, domains, the audit log and the org's settings."""
 
 from django import forms
 from django.contrib import messages
@@ -8,8 +8,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from . import domain_checks, selectors, services
+from . import audit, domain_checks, selectors, services
 from .console_site import console_site
+from .errors import NotFound
 from .models import Domain, Membership, Organization
 
 
@@ -49,11 +50,11 @@ def overview(request):
 
 
 def overview_org_section(request):
-    return {"member_count": selectors.org_members(request.org).count()}
+    return {"member_count": selectors.org_members(org=request.org).count()}
 
 
 def overview_domains_section(request):
-    domains = list(selectors.org_domains(request.org))
+    domains = list(selectors.org_domains(org=request.org))
     counts = {label: sum(1 for domain in domains if domain.status == status) for status, label in Domain.Status.choices}
     warnings = [
         f"{domain.name} failed its daily re-check: it stops counting as verified in "
@@ -64,7 +65,7 @@ def overview_domains_section(request):
 
 
 def members(request, invite_form=None):
-    memberships = selectors.org_members(request.org)
+    memberships = selectors.org_members(org=request.org)
     return render_page(
         request,
         "console/members.html",
@@ -75,9 +76,12 @@ def members(request, invite_form=None):
 
 
 def _apply(request, service, **kwargs):
-    """Run a membership service; its refusals become messages rather than error pages."""
+    """Run a service for the signed-in member; its refusals become messages rather than error pages,
+    and a row that is gone (or another org's) a 404."""
     try:
-        service(org=request.org, actor=request.user, **kwargs)
+        service(org=request.org, actor=request.actor, **kwargs)
+    except NotFound:
+        raise Http404("No such member or domain.") from None
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else str(error))
         return False
@@ -98,9 +102,9 @@ def member_invite(request):
 
 def _membership(request, public_id) -> Membership:
     try:
-        return selectors.membership_by_public_id(request.org, public_id)
-    except Membership.DoesNotExist:
-        raise Http404("No such member.")
+        return selectors.membership_by_public_id(org=request.org, public_id=public_id)
+    except NotFound:
+        raise Http404("No such member.") from None
 
 
 @require_POST
@@ -127,7 +131,7 @@ def member_remove(request, public_id):
 def domains(request, add_form=None):
     return render_page(
         request, "console/domains.html", "Domains",
-        domains=selectors.org_domains(request.org), add_form=add_form or DomainForm(),
+        domains=selectors.org_domains(org=request.org), add_form=add_form or DomainForm(),
     )
 
 
@@ -136,7 +140,7 @@ def domain_add(request):
     form = DomainForm(request.POST)
     if form.is_valid():
         try:
-            domain = services.domain_add(org=request.org, actor=request.user, name=form.cleaned_data["name"])
+            domain = services.domain_add(org=request.org, actor=request.actor, name=form.cleaned_data["name"])
         except (ValidationError, PermissionDenied) as error:
             form.add_error("name", error if isinstance(error, ValidationError) else str(error))
         else:
@@ -147,9 +151,9 @@ def domain_add(request):
 
 def _domain(request, public_id) -> Domain:
     try:
-        return selectors.domain_by_public_id(request.org, public_id)
-    except Domain.DoesNotExist:
-        raise Http404("No such domain.")
+        return selectors.domain_by_public_id(org=request.org, public_id=public_id)
+    except NotFound:
+        raise Http404("No such domain.") from None
 
 
 def domain_detail(request, public_id):
@@ -169,7 +173,10 @@ def domain_verify(request, public_id):
     method = request.POST.get("method")
     if method not in Domain.Method.values:
         raise Http404("No such verification method.")
-    domain = services.domain_verify(org=request.org, actor=request.user, domain=domain, method=method)
+    try:
+        domain = services.domain_verify(org=request.org, actor=request.actor, domain=domain, method=method)
+    except NotFound:
+        raise Http404("No such domain.") from None
     if domain.last_failure_reason:
         messages.error(request, f"Could not verify {domain.name}: {domain.last_failure_reason}")
     else:
@@ -184,6 +191,22 @@ def domain_delete(request, public_id):
     if _apply(request, services.domain_remove, domain=domain):
         messages.success(request, f"Removed {domain.name}.")
     return redirect("console:domains")
+
+
+def audit_log(request):
+    """Who did what to the org, when and from which address: members, staff, the IdP's credentials and
+    the system. Filtered by actor ("<kind>:<label>") and action; paged by cursor, newest first."""
+    actor, action = request.GET.get("actor", ""), request.GET.get("action", "")
+    actor_kind, _, actor_label = actor.partition(":")
+    page = selectors.audit_log_page(
+        org=request.org, actor_kind=actor_kind, actor_label=actor_label, action=action,
+        before=request.GET.get("before", ""), after=request.GET.get("after", ""),
+    )
+    return render_page(
+        request, "console/audit_log.html", "Audit log", page=page, actor=actor, action=action,
+        actors=selectors.audit_actors(org=request.org),
+        actions=sorted(audit.ACTIONS.items(), key=lambda code_and_words: code_and_words[1]),
+    )
 
 
 def org_settings(request):
@@ -214,4 +237,5 @@ console_site.register_page("domains/add/", domain_add, name="domain_add")
 console_site.register_page("domains/<str:public_id>/", domain_detail, name="domain_detail")
 console_site.register_page("domains/<str:public_id>/verify/", domain_verify, name="domain_verify")
 console_site.register_page("domains/<str:public_id>/delete/", domain_delete, name="domain_delete")
+console_site.register_page("audit-log/", audit_log, name="audit_log", nav_label="Audit log", nav_order=82)
 console_site.register_page("settings/", org_settings, name="settings", nav_label="Settings", nav_order=90)

@@ -109,7 +109,7 @@ class ConsoleSite(admin.AdminSite):
     def choose_org(self, request):
         from .middleware import SESSION_ORG_KEY
 
-        memberships = list(selectors.memberships_of_user(request.user))
+        memberships = list(selectors.memberships_of_user(user=request.user))
         if request.method == "POST":
             chosen = next((m for m in memberships if m.org.public_id == request.POST.get("org")), None)
             if chosen is not None:
@@ -122,7 +122,7 @@ class ConsoleSite(admin.AdminSite):
         context = {
             **self.each_context(request),
             "title": "Ask an administrator",
-            "administrators": selectors.org_administrators(request.org),
+            "administrators": selectors.org_administrators(org=request.org),
         }
         return TemplateResponse(request, "console/no_access.html", context, status=403)
 

@@ -174,6 +174,8 @@ class AuditEvent(TenantModel):
         indexes = [
             models.Index(fields=["org", "-created"], name="tenants_audit_org_created"),
             models.Index(fields=["org", "action", "-created"], name="tenants_audit_org_action"),
+            # The console's actor filter, and the list of actors it offers.
+            models.Index(fields=["org", "actor_label", "-created"], name="tenants_audit_org_actor"),
         ]
         ordering = ["-created"]
         triggers = [
@@ -189,7 +191,30 @@ class AuditEvent(TenantModel):
 
         return action_words(self.action)
 
+    @property
+    def detail_summary(self) -> str:
+        """The detail in a few words: "role admin → owner", "fields: name, send welcome emails"."""
+        detail, parts = dict(self.detail or {}), []
+        if "from" in detail and "to" in detail:
+            # "member.role_changed" -> "role"; other actions name no noun.
+            verb = self.action.rpartition(".")[2]
+            noun = verb.removesuffix("_changed") + " " if verb.endswith("_changed") else ""
+            parts.append(f"{noun}{_words(detail.pop('from'))} → {_words(detail.pop('to'))}")
+        for key, value in detail.items():
+            if isinstance(value, dict) and {"from", "to"} <= set(value):
+                value = f"{_words(value['from'])} → {_words(value['to'])}"
+            elif key == "fields":
+                value = ", ".join(str(name).replace("_", " ") for name in value)
+            parts.append(f"{key.replace('_', ' ')}: {_words(value)}")
+        return "; ".join(parts)
+
     def get_actor_kind_display(self) -> str:
         from .audit import ActorKind
 
         return ActorKind(self.actor_kind).label if self.actor_kind in ActorKind.values else self.actor_kind
+
+
+def _words(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(item) for item in value) or "none"
+    return str(value)

@@ -1,9 +1,15 @@
-"""Every write to orgs, memberships and domains."""
+"""Every write to orgs, memberships and domains.
+
+Each service is bound to the org it is given (@org_bound), takes who acts (a tenants.audit.Actor:
+a member in the console, staff in /admin/, the system in tasks) and records what it did with
+tenants.audit.record in the same transaction. Staff may do whatever an owner could; the rules (the
+last owner, the per-org limits) hold for everyone.
+"""
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,13 +20,16 @@ from django.utils import timezone
 from accounts.models import User, normalize_email
 from config.celery import enqueue_on_commit
 
-from . import domain_checks
+from . import audit, domain_checks, selectors
+from .audit import Actor, ActorKind
+from .errors import NotFound
 from .models import Domain, Membership, Organization
 from .scoping import all_orgs_scope, org_bound, org_scope
 
 Role = Membership.Role
 
 AUDIT_ACTIONS = {
+    "organization.created": "Created the organization",
     "organization.settings_changed": "Changed the organization's settings",
     "member.invited": "Invited a member",
     "member.role_changed": "Changed a member's role",
@@ -35,14 +44,23 @@ AUDIT_ACTIONS = {
     "console.sign_in_failed": "Failed to sign in to the console",
 }
 
+ADMINISTRATORS_ONLY = "Only owners and admins manage members."
 
-def organization_create(*, name: str, owner: User) -> Organization:
+
+def organization_create(*, name: str, owner: User, actor: Actor) -> Organization:
+    """Create an org with its first owner (staff in /admin/, or the system for the demo).
+
+    Not @org_bound: there is no org to bind to until this creates it; everything after runs in it.
+    """
+    if actor.kind not in (ActorKind.STAFF, ActorKind.SYSTEM):
+        raise PermissionDenied("Only staff create organizations.")
     with transaction.atomic():
         org = Organization(name=name.strip())
         org.full_clean()
         org.save()
         with org_scope(org):
             Membership.objects.create(org=org, user=owner, role=Role.OWNER)
+        audit.record(org=org, actor=actor, action="organization.created", obj=org, detail={"owner": owner.email})
     return org
 
 
@@ -53,45 +71,58 @@ def lock_org(*, org: Organization) -> None:
     Organization.objects.select_for_update().only("pk").get(pk=org.pk)
 
 
-def _actor_membership(org: Organization, actor: User) -> Membership:
-    membership = Membership.objects.filter(user=actor).first()
-    if membership is None or not membership.can_administer:
-        raise PermissionDenied("Only owners and admins manage members.")
-    return membership
+def _acting_role(actor: Actor) -> str:
+    """The role `actor` acts with in the org in scope. Staff, and the system (tasks and commands,
+    never a request), act as an owner would; a member acts through their own membership, which must
+    be an owner's or an admin's. Anyone else (an IdP's credential) is refused."""
+    if (actor.is_staff and getattr(actor.user, "is_staff", False)) or actor.kind == ActorKind.SYSTEM:
+        return Role.OWNER
+    if actor.kind == ActorKind.MEMBER and actor.user is not None:
+        membership = Membership.objects.filter(user=actor.user).first()
+        if membership is not None and membership.can_administer:
+            return membership.role
+    raise PermissionDenied(ADMINISTRATORS_ONLY)
 
 
-def _require_owner_for(actor_membership: Membership, *roles: str) -> None:
-    if Role.OWNER in roles and actor_membership.role != Role.OWNER:
+def _require_owner_for(acting_role: str, *roles: str) -> None:
+    if Role.OWNER in roles and acting_role != Role.OWNER:
         raise PermissionDenied("Only an owner can grant, change or remove the owner role.")
 
 
-def _ensure_an_owner_remains(membership: Membership) -> None:
+def _require_known_role(role: str) -> None:
+    if role not in Role.values:
+        raise ValidationError(f"Unknown role {role!r}.", code="invalid_role")
+
+
+def _ensure_an_owner_remains(org: Organization, membership: Membership) -> None:
     if membership.role != Role.OWNER:
         return
     if not Membership.objects.filter(role=Role.OWNER).exclude(pk=membership.pk).exists():
         raise ValidationError(
-            f"The last owner of {membership.org.name} ({membership.user.email}) must stay an owner. "
+            f"The last owner of {org.name} ({membership.user.email}) must stay an owner. "
             "Make another member an owner first.",
             code="last_owner",
         )
 
 
-def membership_invite(*, org: Organization, actor: User, email: str, role: str, display_name: str = "") -> Membership:
+@org_bound
+def membership_invite(
+    *, org: Organization, actor: Actor, email: str, role: str, display_name: str = ""
+) -> Membership:
     """Add a person to the org by e-mail; a person new to the product gets an invitation to set a password."""
     email = normalize_email(email)
     validate_email(email)
-    if role not in Role.values:
-        raise ValidationError(f"Unknown role {role!r}.", code="invalid_role")
-    with transaction.atomic(), org_scope(org):
+    _require_known_role(role)
+    with transaction.atomic():
         lock_org(org=org)
-        _require_owner_for(_actor_membership(org, actor), role)
+        _require_owner_for(_acting_role(actor), role)
         user = User.objects.filter(email=email).first()
-        is_new_user = user is None
-        if is_new_user:
+        if user is None:
             user = User.objects.create_user(email=email, password=None, display_name=display_name.strip())
         elif Membership.objects.filter(user=user).exists():
             raise ValidationError(f"{email} is already a member of {org.name}.", code="already_member")
-        membership = Membership.objects.create(org=org, user=user, role=role, invited_by=actor)
+        membership = Membership.objects.create(org=org, user=user, role=role, invited_by=actor.user)
+        audit.record(org=org, actor=actor, action="member.invited", obj=membership, detail={"role": role})
 
         from .tasks import send_invitation_email
 
@@ -99,48 +130,64 @@ def membership_invite(*, org: Organization, actor: User, email: str, role: str, 
     return membership
 
 
-def membership_change_role(*, org: Organization, actor: User, membership: Membership, role: str) -> Membership:
-    if role not in Role.values:
-        raise ValidationError(f"Unknown role {role!r}.", code="invalid_role")
-    with transaction.atomic(), org_scope(org):
+@org_bound
+def membership_change_role(*, org: Organization, actor: Actor, membership: Membership, role: str) -> Membership:
+    _require_known_role(role)
+    with transaction.atomic():
         lock_org(org=org)
-        membership = Membership.objects.select_related("user", "org").get(pk=membership.pk)
+        acting_role = _acting_role(actor)
+        membership = selectors.membership_by_pk(org=org, pk=membership.pk)  # fresh, under lock_org
         if membership.role == role:
             return membership
-        _require_owner_for(_actor_membership(org, actor), membership.role, role)
-        _ensure_an_owner_remains(membership)
-        membership.role = role
+        _require_owner_for(acting_role, membership.role, role)
+        _ensure_an_owner_remains(org, membership)
+        previous, membership.role = membership.role, role
         membership.save(update_fields=["role"])
+        audit.record(org=org, actor=actor, action="member.role_changed", obj=membership,
+                     detail={"from": previous, "to": role})
     return membership
 
 
-def membership_remove(*, org: Organization, actor: User, membership: Membership) -> None:
-    with transaction.atomic(), org_scope(org):
+@org_bound
+def membership_remove(*, org: Organization, actor: Actor, membership: Membership) -> None:
+    """Remove a person from the org (never their account). Admins may remove themselves and other
+    admins and members; only an owner removes an owner, and never the last one."""
+    with transaction.atomic():
         lock_org(org=org)
-        membership = Membership.objects.select_related("user", "org").get(pk=membership.pk)
-        actor_membership = _actor_membership(org, actor)
-        if membership.pk != actor_membership.pk:
-            _require_owner_for(actor_membership, membership.role)
-        _ensure_an_owner_remains(membership)
+        membership = selectors.membership_by_pk(org=org, pk=membership.pk)  # fresh, under lock_org
+        acting_role = _acting_role(actor)
+        if membership.user_id != getattr(actor.user, "pk", None):  # one may leave (unless the last owner)
+            _require_owner_for(acting_role, membership.role)
+        _ensure_an_owner_remains(org, membership)
+        audit.record(org=org, actor=actor, action="member.removed", obj=membership,
+                     detail={"role": membership.role})
         membership.delete()
 
 
 SETTINGS_FIELDS = ("name", "require_verified_domains", "username_must_equal_primary_email", "send_welcome_emails")
 
 
-def organization_update_policy(*, org: Organization, actor: User, **changes) -> Organization:
-    """Owners set the org's name and policies (any of SETTINGS_FIELDS); admins only read them."""
+@org_bound
+def organization_update_policy(*, org: Organization, actor: Actor, **changes) -> Organization:
+    """Owners (and staff) set the org's name and policies (any of SETTINGS_FIELDS); admins only read them."""
     unknown = set(changes) - set(SETTINGS_FIELDS)
     if unknown:
         raise TypeError(f"Not an organization setting: {', '.join(sorted(unknown))}")
-    with transaction.atomic(), org_scope(org):
-        lock_org(org=org)
-        if _actor_membership(org, actor).role != Role.OWNER:
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)  # the lock_org row lock, and a fresh copy
+        if _acting_role(actor) != Role.OWNER:
             raise PermissionDenied("Only an owner can change the organization's settings.")
+        changed = []
         for field, value in changes.items():
-            setattr(org, field, value.strip() if isinstance(value, str) else value)
+            value = value.strip() if isinstance(value, str) else value
+            if getattr(org, field) != value:
+                setattr(org, field, value)
+                changed.append(field)
         org.full_clean()
-        org.save(update_fields=list(changes))
+        if changed:
+            org.save(update_fields=changed)
+            audit.record(org=org, actor=actor, action="organization.settings_changed", obj=org,
+                         detail={"fields": changed})
     return org
 
 
@@ -152,47 +199,62 @@ DOMAIN_TAKEN_MESSAGE = "{name} is already verified by another organization."
 Status = Domain.Status
 
 
-def _require_domain_administrator(org: Organization, actor: User) -> None:
-    # Staff act for any org from the staff admin; in the console, owners and admins.
-    if not actor.is_staff:
-        _actor_membership(org, actor)
-
-
 def _verified_elsewhere(org: Organization, name: str) -> bool:
     # A cross-org read that answers only yes or no, never which org.
     with all_orgs_scope():
         return Domain.objects.filter(name=name, status__in=Domain.VERIFIED_STATUSES).exclude(org=org).exists()
 
 
-def domain_add(*, org: Organization, actor: User, name: str) -> Domain:
-    """Claim a domain for the org; it stays unverified until its DNS record or HTTPS file is found."""
-    name = domain_checks.normalize_domain_name(name)
-    domain_checks.validate_claimable_domain(name)
-    with transaction.atomic(), org_scope(org):
-        lock_org(org=org)  # serialises the count below with concurrent additions
-        _require_domain_administrator(org, actor)
-        if Domain.objects.filter(name=name).exists():
-            raise ValidationError(f"{name} is already one of {org.name}'s domains.", code="duplicate_domain")
-        if Domain.objects.count() >= MAX_DOMAINS_PER_ORG:
-            raise ValidationError(
-                f"An organization can have at most {MAX_DOMAINS_PER_ORG} domains; remove one first.",
-                code="too_many_domains",
-            )
-        if _verified_elsewhere(org, name):
-            raise ValidationError(DOMAIN_TAKEN_MESSAGE.format(name=name), code="domain_taken")
-        domain = Domain(org=org, name=name, token=secrets.token_hex(16), added_by=actor)
-        domain.full_clean()
-        domain.save()
+def _locked_domain(domain_id: int) -> Domain:
+    domain = Domain.objects.select_for_update().filter(pk=domain_id).first()
+    if domain is None:
+        raise NotFound("No such domain.")
     return domain
 
 
-def domain_remove(*, org: Organization, actor: User, domain: Domain) -> None:
-    with transaction.atomic(), org_scope(org):
-        _require_domain_administrator(org, actor)
-        Domain.objects.filter(pk=domain.pk).delete()
+@org_bound
+def domain_validate_addition(*, org: Organization, actor: Actor, name: str) -> str:
+    """Every check domain_add makes, writing nothing: the normalised name, or the refusal
+    (ValidationError, PermissionDenied). The staff admin's form validates with it."""
+    name = domain_checks.normalize_domain_name(name)
+    domain_checks.validate_claimable_domain(name)
+    _acting_role(actor)
+    if Domain.objects.filter(name=name).exists():
+        raise ValidationError(f"{name} is already one of {org.name}'s domains.", code="duplicate_domain")
+    if Domain.objects.count() >= MAX_DOMAINS_PER_ORG:
+        raise ValidationError(
+            f"An organization can have at most {MAX_DOMAINS_PER_ORG} domains; remove one first.",
+            code="too_many_domains",
+        )
+    if _verified_elsewhere(org, name):
+        raise ValidationError(DOMAIN_TAKEN_MESSAGE.format(name=name), code="domain_taken")
+    return name
 
 
-def _record_success(domain: Domain, method: str, now: datetime) -> None:
+@org_bound
+def domain_add(*, org: Organization, actor: Actor, name: str) -> Domain:
+    """Claim a domain for the org; it stays unverified until its DNS record or HTTPS file is found."""
+    with transaction.atomic():
+        lock_org(org=org)  # serialises the checks below with concurrent additions
+        name = domain_validate_addition(org=org, actor=actor, name=name)
+        domain = Domain(org=org, name=name, token=secrets.token_hex(16), added_by=actor.user)
+        domain.full_clean()
+        domain.save()
+        audit.record(org=org, actor=actor, action="domain.added", obj=domain)
+    return domain
+
+
+@org_bound
+def domain_remove(*, org: Organization, actor: Actor, domain: Domain) -> None:
+    with transaction.atomic():
+        _acting_role(actor)
+        domain = _locked_domain(domain.pk)
+        audit.record(org=org, actor=actor, action="domain.deleted", obj=domain, detail={"status": domain.status})
+        domain.delete()
+
+
+def _record_success(domain: Domain, method: str, now: datetime) -> bool:
+    """Mark the domain verified; False when another org verified the name first."""
     domain.status = Status.VERIFIED
     domain.verified_by_method = method
     domain.date_last_verification = now
@@ -207,18 +269,18 @@ def _record_success(domain: Domain, method: str, now: datetime) -> None:
         domain.refresh_from_db()
         domain.last_checked, domain.last_failure_reason = checked, DOMAIN_TAKEN_MESSAGE.format(name=domain.name)
         domain.save(update_fields=["last_checked", "last_failure_reason"])
+        return False
+    return True
 
 
-def _save_check(domain: Domain, result: domain_checks.CheckResult, method: str, now: datetime) -> None:
-    domain.last_checked = now
-    if result.passed:
-        _record_success(domain, method, now)
-    else:
-        domain.last_failure_reason = result.reason
-        domain.save(update_fields=["last_checked", "last_failure_reason"])
+def _record_verified(org: Organization, actor: Actor, domain: Domain, method: str) -> None:
+    audit.record(org=org, actor=actor, action="domain.verified", obj=domain, detail={"method": method})
 
 
-def domain_verify(*, org: Organization, actor: User, domain: Domain, method: str, now: datetime | None = None) -> Domain:
+@org_bound
+def domain_verify(
+    *, org: Organization, actor: Actor, domain: Domain, method: str, now: datetime | None = None
+) -> Domain:
     """"Verify now": look for the DNS record or HTTPS file and record what was found.
 
     A failed check never downgrades an already verified domain (the daily re-check, which tries
@@ -228,37 +290,40 @@ def domain_verify(*, org: Organization, actor: User, domain: Domain, method: str
     check = domain_checks.CHECKS.get(method)
     if check is None:
         raise ValidationError(f"Unknown verification method {method!r}.", code="invalid_method")
-    with org_scope(org):
-        _require_domain_administrator(org, actor)
-        domain = Domain.objects.get(pk=domain.pk)
+    _acting_role(actor)
+    domain = selectors.domain_by_pk(org=org, pk=domain.pk)
     if _verified_elsewhere(org, domain.name):
         result = domain_checks.CheckResult(False, DOMAIN_TAKEN_MESSAGE.format(name=domain.name))
     else:
         # The network check runs outside any transaction: no lock is held while waiting on DNS.
         result = check(domain.name, domain.token)
-    with transaction.atomic(), org_scope(org):
-        domain = Domain.objects.select_for_update().get(pk=domain.pk)
-        _save_check(domain, result, method, now or timezone.now())
+    with transaction.atomic():
+        domain = _locked_domain(domain.pk)
+        domain.last_checked = now or timezone.now()
+        if not result.passed:
+            domain.last_failure_reason = result.reason
+            domain.save(update_fields=["last_checked", "last_failure_reason"])
+        elif _record_success(domain, method, domain.last_checked):
+            _record_verified(org, actor, domain, method)
     return domain
 
 
-def _notify_owners_of_lapse(domain: Domain) -> None:
-    from .tasks import send_domain_lapsed_email
-
-    enqueue_on_commit(send_domain_lapsed_email, domain_id=domain.pk, org_id=domain.org_id)
-
-
-def domain_reverify(*, org: Organization, domain_id: int, now: datetime | None = None) -> Domain | None:
+@org_bound
+def domain_reverify(
+    *, org: Organization, actor: Actor, domain_id: int, now: datetime | None = None
+) -> Domain | None:
     """Check both methods now: the daily re-check of verified domains, and staff's "Re-verify now".
 
     Either method passing verifies the domain. A failure makes a verified domain verified-uncertain;
     after REVERIFICATION_GRACE of failures it becomes unverified and the org's owners get an e-mail.
     An unverified domain only records why it failed. Returns None when the domain was removed.
+    Status changes are audited; a domain that simply stays verified is not.
     """
+    _acting_role(actor)
     now = now or timezone.now()
-    with org_scope(org):
-        domain = Domain.objects.filter(pk=domain_id).first()
-    if domain is None:
+    try:
+        domain = selectors.domain_by_pk(org=org, pk=domain_id)
+    except NotFound:
         return None
     failures = []
     # The method that proved it last goes first; usually it is the only one published.
@@ -269,31 +334,66 @@ def domain_reverify(*, org: Organization, domain_id: int, now: datetime | None =
         failures.append(f"{Domain.Method(method).label}: {result.reason}")
     else:
         result = domain_checks.CheckResult(False, " ".join(failures))
-    with transaction.atomic(), org_scope(org):
-        domain = Domain.objects.select_for_update().filter(pk=domain_id).first()
-        if domain is None:
+    with transaction.atomic():
+        try:
+            domain = _locked_domain(domain_id)
+        except NotFound:
             return None
         domain.last_checked = now
         if result.passed:
-            _record_success(domain, method, now)
+            was_verified = domain.status == Status.VERIFIED
+            if _record_success(domain, method, now) and not was_verified:
+                _record_verified(org, actor, domain, method)
             return domain
         domain.last_failure_reason = result.reason
         if domain.status == Status.VERIFIED:
             domain.status, domain.uncertain_since = Status.VERIFIED_UNCERTAIN, now
+            audit.record(org=org, actor=actor, action="domain.verification_uncertain", obj=domain,
+                         detail={"reason": result.reason})
         elif (deadline := domain.reverification_deadline()) is not None and now >= deadline:
             domain.status, domain.uncertain_since, domain.verified_by_method = Status.UNVERIFIED, None, ""
-            _notify_owners_of_lapse(domain)
+            audit.record(org=org, actor=actor, action="domain.verification_lost", obj=domain,
+                         detail={"reason": result.reason})
+            from .tasks import send_domain_lapsed_email
+
+            enqueue_on_commit(send_domain_lapsed_email, domain_id=domain.pk, org_id=org.pk)
         domain.save()
     return domain
 
 
-def domain_mark_verified_for_demo(*, org: Organization, name: str) -> Domain:
+@org_bound
+def domain_request_reverification(*, org: Organization, actor: Actor, domain: Domain) -> None:
+    """Staff's "Re-verify now": recorded, then checked by a task once the request commits."""
+    with transaction.atomic():
+        _acting_role(actor)
+        domain = selectors.domain_by_pk(org=org, pk=domain.pk)
+        audit.record(org=org, actor=actor, action="domain.reverify_requested", obj=domain)
+        from .tasks import reverify_domain
+
+        enqueue_on_commit(reverify_domain, domain.pk, org.pk)
+
+
+def domain_claim_due_reverifications(*, now: datetime, interval: timedelta) -> list[tuple[int, int]]:
+    """The hourly job's claim, across every org: verified domains last checked `interval` ago get
+    last_checked = now (under SKIP LOCKED, so a doubled beat claims each once). Returns (domain id,
+    org id) pairs. Bookkeeping only: it changes no status, so nothing is audited."""
+    with transaction.atomic(), all_orgs_scope():
+        due = selectors.domains_due_for_reverification(now=now, interval=interval)
+        claimed = list(due.select_for_update(skip_locked=True).values_list("pk", "org_id"))
+        Domain.objects.filter(pk__in=[domain_id for domain_id, _ in claimed]).update(last_checked=now)
+    return claimed
+
+
+@org_bound
+def domain_mark_verified_for_demo(*, org: Organization, actor: Actor, name: str) -> Domain:
     """DEMO ONLY (seed_demo): a verified domain without any proof. Refused unless settings.DEBUG."""
     if not settings.DEBUG:
         raise PermissionDenied("Marking a domain verified without proof is only for the DEBUG demo.")
     name = domain_checks.normalize_domain_name(name)
-    with transaction.atomic(), org_scope(org):
+    with transaction.atomic():
         domain = Domain.objects.filter(name=name).first() or Domain(org=org, name=name, token=secrets.token_hex(16))
+        was_verified = domain.status == Status.VERIFIED
         domain.last_checked = timezone.now()
-        _record_success(domain, Domain.Method.DNS, domain.last_checked)
+        if _record_success(domain, Domain.Method.DNS, domain.last_checked) and not was_verified:
+            audit.record(org=org, actor=actor, action="domain.verified", obj=domain, detail={"method": "demo"})
     return domain

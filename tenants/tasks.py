@@ -12,8 +12,10 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from . import selectors, services
-from .models import REVERIFICATION_GRACE, Domain, Membership, Organization
-from .scoping import all_orgs_scope, org_scope
+from .audit import Actor
+from .errors import NotFound
+from .models import REVERIFICATION_GRACE, Domain, Organization
+from .scoping import all_orgs_scope
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +23,9 @@ log = logging.getLogger(__name__)
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_invitation_email(*, membership_id: int, org_id: int) -> None:
     org = Organization.objects.get(pk=org_id)
-    with org_scope(org):
-        membership = Membership.objects.select_related("user", "invited_by").filter(pk=membership_id).first()
-    if membership is None:
+    try:
+        membership = selectors.membership_by_pk(org=org, pk=membership_id)
+    except NotFound:
         log.info("invitation skipped: membership %s no longer exists", membership_id)
         return
     user = membership.user
@@ -56,36 +58,36 @@ def reverify_due_domains() -> int:
     finds nothing due. Each chunk task checks its domains one after another, so the number of checks
     in flight is bounded by the workers' concurrency, and each check by the DNS/HTTP timeouts.
     """
-    now = timezone.now()
-    with transaction.atomic(), all_orgs_scope():
-        due = selectors.domains_due_for_reverification(now=now, interval=REVERIFICATION_INTERVAL)
-        domain_ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
-        Domain.objects.filter(pk__in=domain_ids).update(last_checked=now)
-    if domain_ids:
-        chunks = reverify_domain.chunks([(domain_id,) for domain_id in domain_ids], settings.DOMAIN_REVERIFICATION_CHUNK_SIZE)
+    claimed = services.domain_claim_due_reverifications(now=timezone.now(), interval=REVERIFICATION_INTERVAL)
+    if claimed:
+        chunks = reverify_domain.chunks(claimed, settings.DOMAIN_REVERIFICATION_CHUNK_SIZE)
         transaction.on_commit(lambda: chunks.group().apply_async())
-    log.info("re-verification of %d domains dispatched", len(domain_ids))
-    return len(domain_ids)
+    log.info("re-verification of %d domains dispatched", len(claimed))
+    return len(claimed)
 
 
 @shared_task(acks_late=True)
-def reverify_domain(domain_id: int) -> None:
-    with all_orgs_scope():
-        org_id = Domain.objects.filter(pk=domain_id).values_list("org_id", flat=True).first()
+def reverify_domain(domain_id: int, org_id: int | None = None) -> None:
+    """Re-check one domain for its org, as the system. `org_id` is None only in messages queued before
+    tasks carried it: those look it up once."""
     if org_id is None:
+        with all_orgs_scope():
+            org_id = Domain.objects.filter(pk=domain_id).values_list("org_id", flat=True).first()
+    org = Organization.objects.filter(pk=org_id).first() if org_id is not None else None
+    if org is None or services.domain_reverify(org=org, actor=Actor.system(), domain_id=domain_id) is None:
         log.info("re-verification skipped: domain %s no longer exists", domain_id)
-        return
-    services.domain_reverify(org=Organization.objects.get(pk=org_id), domain_id=domain_id)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_domain_lapsed_email(*, domain_id: int, org_id: int) -> None:
     org = Organization.objects.get(pk=org_id)
-    with org_scope(org):
-        domain = Domain.objects.filter(pk=domain_id).first()
-        owners = list(Membership.objects.filter(role=Membership.Role.OWNER).values_list("user__email", flat=True))
-    if domain is None or domain.status != Domain.Status.UNVERIFIED or not owners:
-        return  # removed, or verified again since the lapse: nothing to tell
+    try:
+        domain = selectors.domain_by_pk(org=org, pk=domain_id)
+    except NotFound:
+        return  # removed since the lapse
+    owners = selectors.org_owner_emails(org=org)
+    if domain.status != Domain.Status.UNVERIFIED or not owners:
+        return  # verified again since the lapse, or nobody to tell
     send_mail(
         subject=f"{domain.name} is no longer verified for {org.name}",
         message=(

@@ -8,6 +8,7 @@ from django.utils import timezone
 from oauthapps import scopes
 from oauthapps.services import scim_token_create
 from tenants import services as tenant_services
+from tenants.audit import Actor
 from tenants.models import Domain, Membership
 from tenants.scoping import org_scope
 
@@ -52,8 +53,8 @@ def test_overview_warns_of_an_auth_code_app_whose_approving_admin_left(client, o
 
 
 def test_overview_counts_domains_by_status_and_warns_of_one_in_its_grace(owner_client, org, owner):
-    tenant_services.domain_add(org=org, actor=owner, name="new.example")
-    failing = tenant_services.domain_add(org=org, actor=owner, name="failing.example")
+    tenant_services.domain_add(org=org, actor=Actor.member(owner), name="new.example")
+    failing = tenant_services.domain_add(org=org, actor=Actor.member(owner), name="failing.example")
     failing.status, failing.uncertain_since = Domain.Status.VERIFIED_UNCERTAIN, timezone.now() - timedelta(days=5)
     failing.save()
     response = _overview(owner_client)

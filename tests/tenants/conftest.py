@@ -1,6 +1,14 @@
 import pytest
 
+from tests.factories import UserFactory
 from tests.tenants.loopback_servers import start_dns_server, start_http_server
+
+
+@pytest.fixture
+def staff_client(client, db):
+    """Signed in to /admin/ as a superuser (staff@example.org)."""
+    client.force_login(UserFactory(email="staff@example.org", is_staff=True, is_superuser=True))
+    return client
 
 
 @pytest.fixture(scope="session")

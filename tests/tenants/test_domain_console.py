@@ -5,6 +5,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from tenants import services
+from tenants.audit import Actor
 from tenants.models import Domain, Membership, Organization
 from tenants.scoping import org_scope
 from tests.factories import add_member
@@ -24,7 +25,7 @@ def admin_client(client, org):
 
 @pytest.fixture
 def domain(org, owner):
-    return services.domain_add(org=org, actor=owner, name="acme.example")
+    return services.domain_add(org=org, actor=Actor.member(owner), name="acme.example")
 
 
 def test_nav_has_domains_and_settings_in_order(owner_client):
@@ -63,9 +64,9 @@ def test_a_refused_domain_shows_the_error_next_to_the_field(owner_client):
 
 def test_list_shows_status_dates_days_left_and_failure(owner_client, org, owner, dns_zone, domain):
     dns_zone["_idadmin.acme.example"] = {"TXT": [f"idadmin-domain-verification={domain.token}"]}
-    services.domain_verify(org=org, actor=owner, domain=domain, method="dns")
+    services.domain_verify(org=org, actor=Actor.member(owner), domain=domain, method="dns")
     dns_zone.clear()
-    services.domain_reverify(org=org, domain_id=domain.pk)
+    services.domain_reverify(org=org, actor=Actor.system(), domain_id=domain.pk)
     content = owner_client.get(reverse("console:domains")).content.decode()
     assert 'data-status="verified-uncertain"' in content
     assert "<td>30</td>" in content
@@ -102,7 +103,7 @@ def test_delete_asks_for_confirmation_then_removes(owner_client, org, domain):
 
 def test_another_orgs_domain_is_not_found(owner_client, other_org):
     other_owner = add_member(other_org, role=Membership.Role.OWNER).user
-    foreign = services.domain_add(org=other_org, actor=other_owner, name="globex.example")
+    foreign = services.domain_add(org=other_org, actor=Actor.member(other_owner), name="globex.example")
     for name in ("console:domain_detail", "console:domain_delete"):
         assert owner_client.get(reverse(name, args=[foreign.public_id])).status_code == 404
     assert owner_client.post(reverse("console:domain_verify", args=[foreign.public_id]), {"method": "dns"}).status_code == 404

@@ -11,13 +11,14 @@ from django.urls import reverse
 
 from accounts.models import User
 from oauthapps.demo import seed_demo_credentials
-from tenants import services
+from tenants import selectors, services
+from tenants.audit import Actor
 from tenants.models import Domain, Membership, Organization
-from tenants.scoping import org_scope
 
 DEMO_ORG_NAME = "Acme"
 DEMO_OWNER_EMAIL = "demo@acme.example"
 DEMO_DOMAIN = "acme.example"
+SEED = Actor.system("seed_demo")
 
 
 class Command(BaseCommand):
@@ -38,11 +39,11 @@ class Command(BaseCommand):
 
         org = Organization.objects.filter(name=DEMO_ORG_NAME).order_by("pk").first()
         if org is None:
-            org = services.organization_create(name=DEMO_ORG_NAME, owner=owner)
-        with org_scope(org):
-            Membership.objects.update_or_create(user=owner, defaults={"org": org, "role": Membership.Role.OWNER})
+            org = services.organization_create(name=DEMO_ORG_NAME, owner=owner, actor=SEED)
+        else:
+            self._keep_owner(org, owner)
 
-        domain = self._demo_domain(org, owner)
+        domain = self._demo_domain(org)
 
         console_url = settings.PUBLIC_BASE_URL + reverse("console:index")
         result = {
@@ -63,13 +64,20 @@ class Command(BaseCommand):
                 "OAuth apps, a SCIM token and their secrets: run seed_demo --json\n"
             )
 
-    def _demo_domain(self, org: Organization, owner: User) -> Domain:
+    def _keep_owner(self, org: Organization, owner: User) -> None:
+        """A second run finds the demo owner in the org and makes sure they are still an owner."""
+        membership = selectors.memberships_of_user(user=owner).filter(org=org).first()
+        if membership is None:
+            services.membership_invite(org=org, actor=SEED, email=owner.email, role=Membership.Role.OWNER)
+        elif membership.role != Membership.Role.OWNER:
+            services.membership_change_role(org=org, actor=SEED, membership=membership, role=Membership.Role.OWNER)
+
+    def _demo_domain(self, org: Organization) -> Domain:
         """acme.example can't be proven (.example never resolves), so the DEBUG demo marks it verified
         without proof. Under production settings that shortcut is refused and it stays unverified."""
         try:
-            return services.domain_mark_verified_for_demo(org=org, name=DEMO_DOMAIN)
+            return services.domain_mark_verified_for_demo(org=org, actor=SEED, name=DEMO_DOMAIN)
         except PermissionDenied as refusal:
             self.stderr.write(f"{DEMO_DOMAIN} left unverified: {refusal}")
-        with org_scope(org):
-            existing = Domain.objects.filter(name=DEMO_DOMAIN).first()
-        return existing or services.domain_add(org=org, actor=owner, name=DEMO_DOMAIN)
+        existing = selectors.org_domains(org=org).filter(name=DEMO_DOMAIN).first()
+        return existing or services.domain_add(org=org, actor=SEED, name=DEMO_DOMAIN)
