@@ -1,9 +1,11 @@
-"""Staff admin: OAuth applications and SCIM tokens, read-mostly; no secret or hash is ever shown."""
+"""Staff admin: OAuth applications and SCIM tokens, read-mostly; no secret or hash is ever shown.
+
+Every staff write goes through the services with the staff actor (request.actor), so it honours the
+console's rules (an app's tokens are revoked before it goes) and leaves an audit row.
+"""
 
 from django.contrib import admin, messages
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_id_token_model, get_refresh_token_model
-
-from tenants import audit
 
 from . import services
 from .models import Application, ScimToken
@@ -37,13 +39,18 @@ class ApplicationAdmin(ReadMostlyAdmin):
     readonly_fields = fields
     actions = ["disable_and_revoke"]
 
+    def delete_model(self, request, obj):
+        services.application_delete(org=obj.org, actor=request.actor, application=obj)
+
+    def delete_queryset(self, request, queryset):
+        for application in queryset.select_related("org"):
+            self.delete_model(request, application)
+
     @admin.action(description="Disable (revokes tokens)", permissions=["view"])
     def disable_and_revoke(self, request, queryset):
         applications = list(queryset.select_related("org"))
         for application in applications:
-            services.application_disable(org=None, actor=request.user, application=application)
-            audit.record(org=application.org, actor=audit.Actor.staff(request.user), action="oauth_app.disabled", obj=application,
-                                detail={"name": application.name})
+            services.application_disable(org=application.org, actor=request.actor, application=application)
         messages.success(request, f"Disabled {len(applications)} application(s); their tokens are revoked.")
 
 
@@ -55,3 +62,14 @@ class ScimTokenAdmin(ReadMostlyAdmin):
     list_select_related = ("org",)
     fields = ("org", "name", "public_id", "scopes", "created", "created_by", "expires", "last_used", "revoked")
     readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a token is revoked (and that is audited), never deleted
+
+    @admin.action(description="Revoke", permissions=["view"])
+    def revoke(self, request, queryset):
+        tokens = list(queryset.select_related("org"))
+        for token in tokens:
+            services.scim_token_revoke(org=token.org, actor=request.actor, token=token)
+        messages.success(request, f"Revoked {len(tokens)} SCIM token(s).")

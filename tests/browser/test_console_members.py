@@ -4,6 +4,7 @@ from playwright.sync_api import expect
 from oauthapps import scopes
 from oauthapps.services import application_create, scim_token_create
 from tenants import services
+from tenants.audit import Actor
 from tenants.models import Membership
 from tests.factories import TEST_PASSWORD, OrganizationFactory, UserFactory, add_member
 
@@ -37,9 +38,9 @@ def test_an_admin_of_another_org_sees_nothing_of_it(page, live_server, sign_in):
     acme_owner = UserFactory(email="boss@acme.example")
     add_member(acme, acme_owner, Membership.Role.OWNER)
     services.domain_add(org=acme, actor=acme_owner, name="acme.example")
-    acme_app, _ = application_create(org=acme, actor=acme_owner, grant_type="client-credentials",
+    acme_app, _ = application_create(org=acme, actor=Actor.member(acme_owner), grant_type="client-credentials",
                                      name="Acme Entra", scopes=list(scopes.MANAGED_USERS))
-    scim_token_create(org=acme, actor=acme_owner, name="Acme Okta token", scopes=list(scopes.MANAGED_USERS))
+    scim_token_create(org=acme, actor=Actor.member(acme_owner), name="Acme Okta token", scopes=list(scopes.MANAGED_USERS))
 
     sign_in(page, globex_admin.email, TEST_PASSWORD)
     page.get_by_role("link", name="Members").click()
