@@ -44,6 +44,7 @@ def seed(org_name: str):
 
     from oauthapps import scopes
     from oauthapps.services import scim_token_create
+    from tenants.audit import Actor
     from scim.models import ScimUser
     from tenants.models import Organization
     from tenants.scoping import org_scope
@@ -71,7 +72,7 @@ def seed(org_name: str):
     # As autovacuum would in production: the visibility map lets COUNT(*) use an index-only scan.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE scim_scimuser")
-    _, raw = scim_token_create(org=org, actor=None, name="bench", scopes=list(scopes.MANAGED_USERS))
+    _, raw = scim_token_create(org=org, actor=Actor.system(), name="bench", scopes=list(scopes.MANAGED_USERS))
     return org, raw
 
 

@@ -1,9 +1,11 @@
-"""Staff admin: OAuth applications and SCIM tokens, read-mostly; no secret or hash is ever shown."""
+"""Staff admin: OAuth applications and SCIM tokens, read-mostly; no secret or hash is ever shown.
+
+Every staff write goes through the services with the staff actor (request.actor), so it honours the
+console's rules (an app's tokens are revoked before it goes) and leaves an audit row.
+"""
 
 from django.contrib import admin, messages
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_id_token_model, get_refresh_token_model
-
-from tenants import audit
 
 from . import services
 from .models import Application, ScimToken
@@ -13,6 +15,14 @@ from .models import Application, ScimToken
 for model in (Application, get_access_token_model(), get_refresh_token_model(), get_grant_model(), get_id_token_model()):
     if admin.site.is_registered(model):
         admin.site.unregister(model)
+
+
+def each_through_service(request, queryset, service, keyword: str) -> int:
+    """Call `service` for every selected row, in the row's own org, as the staff actor; returns how many."""
+    rows = list(queryset.select_related("org"))
+    for row in rows:
+        service(org=row.org, actor=request.actor, **{keyword: row})
+    return len(rows)
 
 
 class ReadMostlyAdmin(admin.ModelAdmin):
@@ -37,14 +47,16 @@ class ApplicationAdmin(ReadMostlyAdmin):
     readonly_fields = fields
     actions = ["disable_and_revoke"]
 
+    def delete_model(self, request, obj):
+        services.application_delete(org=obj.org, actor=request.actor, application=obj)
+
+    def delete_queryset(self, request, queryset):
+        each_through_service(request, queryset, services.application_delete, "application")
+
     @admin.action(description="Disable (revokes tokens)", permissions=["view"])
     def disable_and_revoke(self, request, queryset):
-        applications = list(queryset.select_related("org"))
-        for application in applications:
-            services.application_disable(org=None, actor=request.user, application=application)
-            audit.record(org=application.org, actor=audit.Actor.staff(request.user), action="oauth_app.disabled", obj=application,
-                                detail={"name": application.name})
-        messages.success(request, f"Disabled {len(applications)} application(s); their tokens are revoked.")
+        count = each_through_service(request, queryset, services.application_disable, "application")
+        messages.success(request, f"Disabled {count} application(s); their tokens are revoked.")
 
 
 @admin.register(ScimToken)
@@ -55,3 +67,12 @@ class ScimTokenAdmin(ReadMostlyAdmin):
     list_select_related = ("org",)
     fields = ("org", "name", "public_id", "scopes", "created", "created_by", "expires", "last_used", "revoked")
     readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a token is revoked (and that is audited), never deleted
+
+    @admin.action(description="Revoke", permissions=["view"])
+    def revoke(self, request, queryset):
+        count = each_through_service(request, queryset, services.scim_token_revoke, "token")
+        messages.success(request, f"Revoked {count} SCIM token(s).")

@@ -6,6 +6,7 @@ in the session); a reload or the back button finds nothing to show.
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from django.conf import settings
@@ -19,10 +20,11 @@ from django.views.decorators.http import require_POST
 
 from tenants.console import render_page
 from tenants.console_site import console_site
+from tenants.errors import NotFound
 
 from . import selectors, services
 from .forms import DetailsForm, GrantTypeForm, RotateSecretForm, ScimTokenForm, ScopesForm
-from .models import Application, ScimToken
+from .models import Application, validate_redirect_url
 
 WIZARD_KEY = "oauthapps_wizard"
 SHOWN_KEY = "oauthapps_secret_shown_for"
@@ -38,11 +40,22 @@ def endpoint_urls() -> dict[str, str]:
     }
 
 
+def missing_is_404(view):
+    """Another org's row answers like a missing one (tenants.errors.NotFound), whether the selector
+    found nothing or the row went away before the service ran: the console's 404."""
+
+    @functools.wraps(view)
+    def answering_404(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as missing:
+            raise Http404(str(missing)) from None
+
+    return answering_404
+
+
 def _application(request, client_id) -> Application:
-    try:
-        return selectors.application_by_client_id(request.org, client_id)
-    except Application.DoesNotExist:
-        raise Http404("No such application.")
+    return selectors.application_by_client_id(org=request.org, client_id=client_id)
 
 
 def _refusal(error: ValidationError) -> str:
@@ -52,7 +65,7 @@ def _refusal(error: ValidationError) -> str:
 def oauth_apps(request):
     return render_page(
         request, "oauthapps/console/apps.html", "OAuth apps",
-        applications=selectors.org_applications(request.org), **endpoint_urls(),
+        applications=selectors.org_applications(org=request.org), **endpoint_urls(),
     )
 
 
@@ -86,7 +99,7 @@ def wizard_details(request):
         redirect_url = form.cleaned_data.get("redirect_url", "").strip()
         try:
             if redirect_url:
-                services.validate_redirect_url(redirect_url)
+                validate_redirect_url(redirect_url)
         except ValidationError as error:
             form.add_error("redirect_url", error)
         else:
@@ -110,7 +123,7 @@ def wizard_scopes(request):
     if request.method == "POST" and form.is_valid():
         try:
             application, secret = services.application_create(
-                org=request.org, actor=request.user, grant_type=state["grant_type"], scopes=form.cleaned_data["scopes"],
+                org=request.org, actor=request.actor, grant_type=state["grant_type"], scopes=form.cleaned_data["scopes"],
                 **state["details"],
             )
         except ValidationError as error:
@@ -140,6 +153,7 @@ def _render_secret(request, application, secret, title):
 # --- Detail page: details, access settings, credentials ------------------------------------------
 
 
+@missing_is_404
 def oauth_app_detail(request, client_id):
     application = _application(request, client_id)
     tab = request.GET.get("tab", "details")
@@ -148,17 +162,19 @@ def oauth_app_detail(request, client_id):
         tab=tab if tab in ("details", "access", "credentials") else "details",
         scopes_form=ScopesForm(grant_type=application.authorization_grant_type,
                                initial={"scopes": application.allowed_scopes}),
-        rotate_form=RotateSecretForm(initial={"rotation": _new_rotation_nonce(request, application)}), approvers=selectors.application_approvers(application), **endpoint_urls(),
+        rotate_form=RotateSecretForm(initial={"rotation": _new_rotation_nonce(request, application)}),
+        approvers=selectors.application_approvers(org=request.org, application=application), **endpoint_urls(),
     )
 
 
+@missing_is_404
 @require_POST
 def oauth_app_scopes(request, client_id):
     application = _application(request, client_id)
     form = ScopesForm(request.POST, grant_type=application.authorization_grant_type)
     if form.is_valid():
         try:
-            services.application_update_scopes(org=request.org, actor=request.user, application=application,
+            services.application_update_scopes(org=request.org, actor=request.actor, application=application,
                                                scopes=form.cleaned_data["scopes"])
             messages.success(request, "Scopes saved.")
         except ValidationError as error:
@@ -168,6 +184,7 @@ def oauth_app_scopes(request, client_id):
     return redirect(reverse("console:oauth_app_detail", args=[client_id]) + "?tab=access")
 
 
+@missing_is_404
 @never_cache
 @require_POST
 def oauth_app_rotate(request, client_id):
@@ -179,28 +196,30 @@ def oauth_app_rotate(request, client_id):
     if request.session.pop(ROTATION_KEY, {}).get(application.client_id) != form.cleaned_data["rotation"]:
         # A reload re-posts the form: rotating again would retire the secret the IdP still uses.
         return render_page(request, "oauthapps/console/secret_gone.html", "Secret already shown", client_id=client_id)
-    secret = services.application_rotate_secret(org=request.org, actor=request.user, application=application,
+    secret = services.application_rotate_secret(org=request.org, actor=request.actor, application=application,
                                                 grace_days=form.cleaned_data["grace_days"])
     return _render_secret(request, application, secret, "Copy the new secret")
 
 
+@missing_is_404
 @require_POST
 def oauth_app_status(request, client_id):
     application = _application(request, client_id)
     if request.POST.get("status") == Application.Status.DISABLED:
-        services.application_disable(org=request.org, actor=request.user, application=application)
+        services.application_disable(org=request.org, actor=request.actor, application=application)
         messages.success(request, f"{application.name} is disabled; its tokens are revoked.")
     else:
-        services.application_enable(org=request.org, actor=request.user, application=application)
+        services.application_enable(org=request.org, actor=request.actor, application=application)
         messages.success(request, f"{application.name} is active.")
     return redirect("console:oauth_app_detail", client_id)
 
 
+@missing_is_404
 def oauth_app_delete(request, client_id):
     application = _application(request, client_id)
     if request.method != "POST":
         return render_page(request, "oauthapps/console/app_delete.html", "Delete OAuth app", application=application)
-    services.application_delete(org=request.org, actor=request.user, application=application)
+    services.application_delete(org=request.org, actor=request.actor, application=application)
     messages.success(request, f"Deleted {application.name}; its tokens are revoked.")
     return redirect("console:oauth_apps")
 
@@ -211,7 +230,7 @@ def oauth_app_delete(request, client_id):
 def scim_tokens(request, form=None, status=200):
     response = render_page(
         request, "oauthapps/console/scim_tokens.html", "SCIM tokens",
-        tokens=selectors.org_active_scim_tokens(request.org), form=form or ScimTokenForm(),
+        tokens=selectors.org_active_scim_tokens(org=request.org), form=form or ScimTokenForm(),
         max_tokens=services.MAX_ACTIVE_SCIM_TOKENS, **endpoint_urls(),
     )
     response.status_code = status
@@ -225,7 +244,7 @@ def scim_token_new(request):
     if not form.is_valid():
         return scim_tokens(request, form, status=400)
     try:
-        token, raw = services.scim_token_create(org=request.org, actor=request.user, **form.cleaned_data)
+        token, raw = services.scim_token_create(org=request.org, actor=request.actor, **form.cleaned_data)
     except ValidationError as error:
         form.add_error(None, error)
         return scim_tokens(request, form, status=400)
@@ -235,13 +254,11 @@ def scim_token_new(request):
     return response
 
 
+@missing_is_404
 @require_POST
 def scim_token_revoke(request, public_id):
-    try:
-        token = selectors.scim_token_by_public_id(request.org, public_id)
-    except ScimToken.DoesNotExist:
-        raise Http404("No such token.")
-    services.scim_token_revoke(org=request.org, actor=request.user, token=token)
+    token = selectors.scim_token_by_public_id(org=request.org, public_id=public_id)
+    services.scim_token_revoke(org=request.org, actor=request.actor, token=token)
     messages.success(request, f"Revoked {token.name}.")
     return redirect("console:scim_tokens")
 

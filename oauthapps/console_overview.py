@@ -9,6 +9,7 @@ from django.utils import timezone
 from tenants.console_site import console_site
 
 from . import selectors
+from .models import Application
 
 # A SCIM token this close to expiry gets a warning: enough time to create a new one and switch the IdP.
 EXPIRY_WARNING = timedelta(days=7)
@@ -17,11 +18,11 @@ EXPIRY_WARNING = timedelta(days=7)
 def _warnings(org) -> list[str]:
     warnings = []
     soon = timezone.now() + EXPIRY_WARNING
-    for token in selectors.org_active_scim_tokens(org).filter(expires__lte=soon):
+    for token in selectors.org_active_scim_tokens(org=org, expiring_before=soon):
         warnings.append(f"SCIM token {token.name} expires on {token.expires:%Y-%m-%d %H:%M} UTC: "
                         "generate a new one and update your IdP.")
-    for application in selectors.org_applications(org).filter(authorization_grant_type="authorization-code"):
-        for approver in selectors.application_approvers(application):
+    for application in selectors.org_applications(org=org, grant_type=Application.GRANT_AUTHORIZATION_CODE):
+        for approver in selectors.application_approvers(org=org, application=application):
             if not approver.still_valid:
                 warnings.append(f"{application.name} was approved by {approver.user.email}, who is no longer an "
                                 "admin here: its tokens stopped working. Re-authorize it in the IdP.")
@@ -31,8 +32,8 @@ def _warnings(org) -> list[str]:
 def overview_connection_section(request):
     from .console import endpoint_urls  # the console module imports this one to register the card
 
-    return {**endpoint_urls(), "application_count": selectors.org_applications(request.org).count(),
-            "token_count": selectors.org_active_scim_tokens(request.org).count(), "warnings": _warnings(request.org)}
+    return {**endpoint_urls(), "application_count": selectors.org_applications(org=request.org).count(),
+            "token_count": selectors.org_active_scim_tokens(org=request.org).count(), "warnings": _warnings(request.org)}
 
 
 console_site.register_overview_section("oauthapps/console/overview_connection.html", overview_connection_section,

@@ -1,6 +1,8 @@
 """Turns the credential of a SCIM request into a Principal: the org it acts for and what it may do.
 
 This is the only place a request's org is decided for the SCIM service (DESIGN.md invariant 2).
+Its lookups span orgs on purpose: a token is resolved to its org before any org is known; every
+step after that (scim_token_touch, the SCIM request itself) is bound to that org.
 """
 
 from __future__ import annotations
@@ -77,7 +79,7 @@ def _principal_from_scim_token(raw: str) -> Principal | None:
     )
     if token is None or (token.expires is not None and token.expires <= timezone.now()):
         return None
-    scim_token_touch(token)
+    scim_token_touch(org=token.org, token=token)
     return Principal(org=token.org, scopes=frozenset(token.scopes), credential_name=token.name, credential=token)
 
 

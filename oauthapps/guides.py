@@ -38,7 +38,7 @@ def guide(request, slug):
     applications = []
     application = None
     if grant_type:
-        applications = list(selectors.org_applications(request.org).filter(authorization_grant_type=grant_type))
+        applications = list(selectors.org_applications(org=request.org, grant_type=grant_type))
         chosen = request.GET.get("app")
         # The app picked in the query string, else the newest one: most orgs have exactly one per IdP.
         application = next((app for app in applications if app.client_id == chosen), applications[0] if applications else None)

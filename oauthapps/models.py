@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import AbstractApplication
@@ -69,6 +70,18 @@ class Application(TenantModel, AbstractApplication):
 def is_loopback_http(uri: str) -> bool:
     parts = urlsplit(uri)
     return parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1")
+
+
+def validate_redirect_url(url: str) -> None:
+    """Exact-match redirect URLs: https, or http to localhost/127.0.0.1 for demos (DEBUG only)."""
+    parts = urlsplit(url)
+    if parts.fragment or not parts.hostname or parts.username or parts.password:
+        raise ValidationError("Enter an absolute URL without a fragment or credentials.", code="redirect_url")
+    if parts.scheme == "https":
+        return
+    if is_loopback_http(url) and settings.DEBUG:
+        return
+    raise ValidationError("Redirect URLs must use https.", code="redirect_url")
 
 
 def hash_bearer_token(raw: str) -> str:

@@ -1,16 +1,22 @@
-"""Every read of OAuth applications and SCIM tokens that views, admin and the credential check use."""
+"""Every read of OAuth applications and SCIM tokens that views, admin and the credential check use.
+
+Each selector is bound to the org it is given (@org_bound), except application_for_client_id, which
+resolves a client id to its org before any org is known.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from accounts.models import User
+from tenants.errors import NotFound
 from tenants.models import Membership, Organization
+from tenants.scoping import org_bound
 
 from .models import Application, ScimToken
 
@@ -20,7 +26,7 @@ RefreshToken = get_refresh_token_model()
 
 def application_for_client_id(client_id) -> Application | None:
     """The active application with this client id, in any org: for the OAuth endpoints, which learn
-    the org from the client id (callers enter that org's scope)."""
+    the org from the client id (callers enter that org's scope). Cross-org on purpose."""
     if not isinstance(client_id, str) or not client_id or "\x00" in client_id:
         return None
     application = (
@@ -32,27 +38,46 @@ def application_for_client_id(client_id) -> Application | None:
     return application
 
 
-def org_applications(org: Organization) -> QuerySet[Application]:
-    return Application.objects.select_related("created_by").order_by("-created")
+@org_bound
+def org_applications(*, org: Organization, grant_type: str | None = None) -> QuerySet[Application]:
+    """The org's applications, newest first; only those of `grant_type` when given."""
+    applications = Application.objects.select_related("created_by").order_by("-created")
+    if grant_type is not None:
+        applications = applications.filter(authorization_grant_type=grant_type)
+    return applications
 
 
-def application_by_client_id(org: Organization, client_id: str) -> Application:
-    """Raises Application.DoesNotExist for another org's app exactly as for one that never existed."""
-    return org_applications(org).get(client_id=client_id)
+@org_bound
+def application_by_client_id(*, org: Organization, client_id: str) -> Application:
+    """Raises NotFound for another org's app exactly as for one that never existed."""
+    try:
+        return org_applications(org=org).get(client_id=client_id)
+    except Application.DoesNotExist:
+        raise NotFound("No such application.") from None
 
 
-def org_active_scim_tokens(org: Organization) -> QuerySet[ScimToken]:
-    now = timezone.now()
-    return (
+@org_bound
+def org_active_scim_tokens(*, org: Organization, expiring_before: datetime | None = None) -> QuerySet[ScimToken]:
+    """The org's unrevoked, unexpired SCIM tokens, newest first; only those expiring before
+    `expiring_before` when given."""
+    tokens = (
         ScimToken.objects.filter(revoked__isnull=True)
-        .exclude(expires__lte=now)
+        .exclude(expires__lte=timezone.now())
         .select_related("created_by")
         .order_by("-created")
     )
+    if expiring_before is not None:
+        tokens = tokens.filter(expires__lte=expiring_before)
+    return tokens
 
 
-def scim_token_by_public_id(org: Organization, public_id: str) -> ScimToken:
-    return ScimToken.objects.get(public_id=public_id)
+@org_bound
+def scim_token_by_public_id(*, org: Organization, public_id: str) -> ScimToken:
+    """Raises NotFound for another org's token exactly as for one that never existed."""
+    try:
+        return ScimToken.objects.get(public_id=public_id)
+    except ScimToken.DoesNotExist:
+        raise NotFound("No such SCIM token.") from None
 
 
 @dataclass(frozen=True)
@@ -63,16 +88,19 @@ class Approver:
     still_valid: bool
 
 
-def application_approvers(application: Application) -> list[Approver]:
+@org_bound
+def application_approvers(*, org: Organization, application: Application) -> list[Approver]:
     """The admins whose approval the app's live tokens carry: if one leaves the org, loses the
-    admin role or is deactivated, those tokens stop working (the console warns beforehand)."""
+    admin role or is deactivated, those tokens stop working (the console warns beforehand).
+    Only this org's owners and admins count: an admin of another org is no approver here."""
     if not application.is_authorization_code:
         return []
     now = timezone.now()
     live_access = AccessToken.objects.filter(application=application, expires__gt=now).values("user_id")
     live_refresh = RefreshToken.objects.filter(application=application, revoked__isnull=True).values("user_id")
-    users = User.objects.filter(Q(pk__in=live_access) | Q(pk__in=live_refresh)).order_by("email")
+    users = list(User.objects.filter(Q(pk__in=live_access) | Q(pk__in=live_refresh)).order_by("email"))
     administrators = set(
-        Membership.objects.filter(role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]).values_list("user_id", flat=True)
+        Membership.objects.filter(user__in=users, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN])
+        .values_list("user_id", flat=True)
     )
     return [Approver(user=user, still_valid=user.is_active and user.pk in administrators) for user in users]

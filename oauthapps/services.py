@@ -1,25 +1,31 @@
-"""Every write to OAuth applications and SCIM tokens."""
+"""Every write to OAuth applications and SCIM tokens.
+
+Each service is bound to the org it is given (@org_bound), runs in one transaction, re-loads (and
+locks) the row it changes, and records what it did with tenants.audit.record. Audit details hold
+names, scopes and numbers, never a secret.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from accounts.models import User
+from tenants import audit
+from tenants.audit import Actor
+from tenants.errors import NotFound
 from tenants.models import Organization
-from tenants.scoping import org_scope
+from tenants.scoping import org_bound
 from tenants.services import lock_org
 
 from . import scopes as scope_names
-from .models import Application, ScimToken, hash_bearer_token, is_loopback_http
+from .models import Application, ScimToken, hash_bearer_token, is_loopback_http, validate_redirect_url
 from .selectors import org_active_scim_tokens
+from .validators import approver_may_still_act
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -30,8 +36,13 @@ MIN_SCIM_TOKEN_LIFETIME = timedelta(minutes=15)
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+# --- SCIM tokens -------------------------------------------------------------------------------
+
+
+@org_bound
+@transaction.atomic
 def scim_token_create(
-    *, org: Organization, actor: User | None, name: str, scopes: list[str], expires: datetime | None = None
+    *, org: Organization, actor: Actor, name: str, scopes: list[str], expires: datetime | None = None
 ) -> tuple[ScimToken, str]:
     """Create a SCIM bearer token; returns it with the raw secret, which is never stored or shown again."""
     unknown = set(scopes) - set(scope_names.MANAGED_USERS)
@@ -42,19 +53,52 @@ def scim_token_create(
     if expires is not None and expires < timezone.now() + MIN_SCIM_TOKEN_LIFETIME:
         raise ValidationError("A token must live at least 15 minutes.", code="expires")
     raw = ScimToken.generate_raw_token()
-    with transaction.atomic(), org_scope(org):
-        lock_org(org=org)  # two clicks can't make a third active token
-        if org_active_scim_tokens(org).count() >= MAX_ACTIVE_SCIM_TOKENS:
-            raise ValidationError(
-                "An organization has at most two active SCIM tokens. Revoke one first.", code="too_many_tokens"
-            )
-        token = ScimToken(
-            org=org, name=name.strip(), scopes=sorted(scopes), expires=expires, created_by=actor,
-            token_hash=hash_bearer_token(raw),
+    lock_org(org=org)  # two clicks can't make a third active token
+    if org_active_scim_tokens(org=org).count() >= MAX_ACTIVE_SCIM_TOKENS:
+        raise ValidationError(
+            "An organization has at most two active SCIM tokens. Revoke one first.", code="too_many_tokens"
         )
-        token.full_clean()
-        token.save()
+    token = ScimToken(
+        org=org, name=name.strip(), scopes=sorted(scopes), expires=expires, created_by=actor.user,
+        token_hash=hash_bearer_token(raw),
+    )
+    token.full_clean()
+    token.save()
+    audit.record(org=org, actor=actor, action="scim_token.created", obj=token, detail={
+        "scopes": token.scopes, "expires": expires.isoformat() if expires else None,
+    })
     return token, raw
+
+
+@org_bound
+@transaction.atomic
+def scim_token_revoke(*, org: Organization, actor: Actor, token: ScimToken) -> ScimToken:
+    """Revoke a SCIM token at once; revoking a revoked token changes and records nothing."""
+    try:
+        token = ScimToken.objects.select_for_update().get(pk=token.pk)
+    except ScimToken.DoesNotExist:
+        raise NotFound("No such SCIM token.") from None
+    if token.revoked is None:
+        token.revoked = timezone.now()
+        token.save(update_fields=["revoked"])
+        audit.record(org=org, actor=actor, action="scim_token.revoked", obj=token)
+    return token
+
+
+@org_bound
+def scim_token_touch(*, org: Organization, token: ScimToken) -> None:
+    """Record use at most once a minute: a SCIM sync makes thousands of requests. Bookkeeping, not a
+    change anyone made, so it takes no actor and is not audited."""
+    now = timezone.now()
+    if token.last_used is not None and token.last_used > now - LAST_USED_RESOLUTION:
+        return
+    ScimToken.objects.filter(pk=token.pk).filter(
+        models.Q(last_used__isnull=True) | models.Q(last_used__lte=now - LAST_USED_RESOLUTION)
+    ).update(last_used=now)
+    token.last_used = now
+
+
+# --- OAuth applications ------------------------------------------------------------------------
 
 
 def _clean_scopes(scopes: list[str], grant_type: str) -> list[str]:
@@ -67,20 +111,18 @@ def _clean_scopes(scopes: list[str], grant_type: str) -> list[str]:
     return sorted(set(scopes))
 
 
-def validate_redirect_url(url: str) -> None:
-    """Exact-match redirect URLs: https, or http to localhost/127.0.0.1 for demos (DEBUG only)."""
-    parts = urlsplit(url)
-    if parts.fragment or not parts.hostname or parts.username or parts.password:
-        raise ValidationError("Enter an absolute URL without a fragment or credentials.", code="redirect_url")
-    if parts.scheme == "https":
-        return
-    if is_loopback_http(url) and settings.DEBUG:
-        return
-    raise ValidationError("Redirect URLs must use https.", code="redirect_url")
+def _locked(application: Application) -> Application:
+    # The caller's instance may be stale (or deleted meanwhile): read the row again, in this org, locked.
+    try:
+        return Application.objects.select_for_update().get(pk=application.pk)
+    except Application.DoesNotExist:
+        raise NotFound("No such application.") from None
 
 
+@org_bound
+@transaction.atomic
 def application_create(
-    *, org: Organization, actor: User | None, grant_type: str, name: str, scopes: list[str],
+    *, org: Organization, actor: Actor, grant_type: str, name: str, scopes: list[str],
     description: str = "", company_name: str = "", redirect_url: str = "", access_token_lifetime: int = 3600,
     allow_loopback_http: bool = False,
 ) -> tuple[Application, str]:
@@ -97,42 +139,56 @@ def application_create(
     else:
         redirect_url = ""
     raw_secret = generate_client_secret()
-    with transaction.atomic(), org_scope(org):
-        application = Application(
-            org=org, created_by=actor, name=name.strip(), description=description.strip(),
-            company_name=company_name.strip(), authorization_grant_type=grant_type,
-            client_type=Application.CLIENT_CONFIDENTIAL, redirect_uris=redirect_url,
-            allowed_scopes=_clean_scopes(scopes, grant_type), client_secret=raw_secret, hash_client_secret=True,
-            access_token_lifetime=access_token_lifetime,
-        )
-        application.full_clean(exclude=["client_secret", "user"])
-        application.save()
+    application = Application(
+        org=org, created_by=actor.user, name=name.strip(), description=description.strip(),
+        company_name=company_name.strip(), authorization_grant_type=grant_type,
+        client_type=Application.CLIENT_CONFIDENTIAL, redirect_uris=redirect_url,
+        allowed_scopes=_clean_scopes(scopes, grant_type), client_secret=raw_secret, hash_client_secret=True,
+        access_token_lifetime=access_token_lifetime,
+    )
+    application.full_clean(exclude=["client_secret", "user"])
+    application.save()
+    audit.record(org=org, actor=actor, action="oauth_app.created", obj=application, detail={
+        "grant_type": grant_type, "scopes": application.allowed_scopes,
+    })
     return application, raw_secret
 
 
-def application_update_scopes(*, org: Organization, actor: User, application: Application, scopes: list[str]) -> None:
+@org_bound
+@transaction.atomic
+def application_update_scopes(
+    *, org: Organization, actor: Actor, application: Application, scopes: list[str]
+) -> Application:
+    """Change what the app may be granted; live tokens narrow at once (credentials.py intersects)."""
+    application = _locked(application)
+    previous = application.allowed_scopes
     application.allowed_scopes = _clean_scopes(scopes, application.authorization_grant_type)
-    application.save(update_fields=["allowed_scopes", "updated"])
+    if application.allowed_scopes != previous:
+        application.save(update_fields=["allowed_scopes", "updated"])
+        audit.record(org=org, actor=actor, action="oauth_app.scopes_changed", obj=application, detail={
+            "from": previous, "to": application.allowed_scopes,
+        })
+    return application
 
 
-def application_rotate_secret(
-    *, org: Organization, actor: User, application: Application, grace_days: int
-) -> str:
+@org_bound
+@transaction.atomic
+def application_rotate_secret(*, org: Organization, actor: Actor, application: Application, grace_days: int) -> str:
     """Issue a new client secret (returned once); the current one keeps working for grace_days (0-30)."""
     if not 0 <= grace_days <= 30:
         raise ValidationError("The grace period is 0 to 30 days.", code="grace_days")
     raw_secret = generate_client_secret()
-    with transaction.atomic(), org_scope(org):
-        locked = Application.objects.select_for_update().get(pk=application.pk)
-        if grace_days:
-            locked.previous_client_secret = locked.client_secret
-            locked.previous_client_secret_expires = timezone.now() + timedelta(days=grace_days)
-        else:
-            locked.previous_client_secret = ""
-            locked.previous_client_secret_expires = None
-        locked.client_secret = raw_secret  # ClientSecretField hashes it on save
-        locked.save()
-    application.refresh_from_db()
+    application = _locked(application)
+    if grace_days:
+        application.previous_client_secret = application.client_secret
+        application.previous_client_secret_expires = timezone.now() + timedelta(days=grace_days)
+    else:
+        application.previous_client_secret = ""
+        application.previous_client_secret_expires = None
+    application.client_secret = raw_secret  # ClientSecretField hashes it on save
+    application.save()
+    audit.record(org=org, actor=actor, action="oauth_app.secret_rotated", obj=application,
+                 detail={"grace_days": grace_days})
     return raw_secret
 
 
@@ -144,39 +200,48 @@ def _revoke_application_tokens(application: Application) -> None:
     Grant.objects.filter(application=application).delete()
 
 
-def application_disable(*, org: Organization | None, actor: User | None, application: Application) -> None:
-    """Disable the app and revoke all its tokens at once."""
-    with transaction.atomic():
+@org_bound
+@transaction.atomic
+def application_disable(*, org: Organization, actor: Actor, application: Application) -> Application:
+    """Disable the app and revoke all its tokens at once. Disabling a disabled app revokes whatever
+    is left and records nothing."""
+    application = _locked(application)
+    if application.status != Application.Status.DISABLED:
         application.status = Application.Status.DISABLED
         application.save(update_fields=["status", "updated"])
-        _revoke_application_tokens(application)
+        audit.record(org=org, actor=actor, action="oauth_app.disabled", obj=application)
+    _revoke_application_tokens(application)
+    return application
 
 
-def application_enable(*, org: Organization, actor: User, application: Application) -> None:
-    application.status = Application.Status.ACTIVE
-    application.save(update_fields=["status", "updated"])
+@org_bound
+@transaction.atomic
+def application_enable(*, org: Organization, actor: Actor, application: Application) -> Application:
+    application = _locked(application)
+    if application.status != Application.Status.ACTIVE:
+        application.status = Application.Status.ACTIVE
+        application.save(update_fields=["status", "updated"])
+        audit.record(org=org, actor=actor, action="oauth_app.enabled", obj=application)
+    return application
 
 
-def application_delete(*, org: Organization, actor: User, application: Application) -> None:
+@org_bound
+@transaction.atomic
+def application_delete(*, org: Organization, actor: Actor, application: Application) -> None:
     """Delete the app; its tokens go with it (revoked first, in the same transaction)."""
-    with transaction.atomic():
-        _revoke_application_tokens(application)
-        application.delete()
+    application = _locked(application)
+    _revoke_application_tokens(application)
+    audit.record(org=org, actor=actor, action="oauth_app.deleted", obj=application)
+    application.delete()
 
 
-def scim_token_revoke(*, org: Organization, actor: User | None, token: ScimToken) -> None:
-    if token.revoked is None:
-        token.revoked = timezone.now()
-        token.save(update_fields=["revoked"])
-
-
-def scim_token_touch(token: ScimToken) -> None:
-    """Record use at most once a minute: a SCIM sync makes thousands of requests."""
-    now = timezone.now()
-    if token.last_used is not None and token.last_used > now - LAST_USED_RESOLUTION:
-        return
-    with org_scope(token.org):
-        ScimToken.objects.filter(pk=token.pk).filter(
-            models.Q(last_used__isnull=True) | models.Q(last_used__lte=now - LAST_USED_RESOLUTION)
-        ).update(last_used=now)
-    token.last_used = now
+@org_bound
+@transaction.atomic
+def application_record_consent(
+    *, org: Organization, actor: Actor, application: Application, scopes: list[str]
+) -> None:
+    """Record that an owner or admin approved an auth-code app's access on the consent page."""
+    if not approver_may_still_act(actor.user, application):
+        raise PermissionDenied("Only an owner or admin of the app's organization approves its access.")
+    audit.record(org=org, actor=actor, action="oauth_app.consent_given", obj=application,
+                 detail={"scopes": sorted(scopes)})

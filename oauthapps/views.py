@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
@@ -17,10 +18,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider import views as dot_views
 
+from tenants.audit import Actor
+from tenants.middleware import client_address
 from tenants.scoping import org_scope
 
 from . import scopes as scope_names
 from .selectors import application_for_client_id
+from .services import application_record_consent
 from .validators import approver_may_still_act
 
 TOKEN_GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
@@ -49,6 +53,7 @@ class ConsentView(dot_views.AuthorizationView):
             return TemplateResponse(
                 request, "oauthapps/consent_refused.html", {"application": application}, status=403
             )
+        self.consented_application = application
         with org_scope(application.org):
             response = super().dispatch(request, *args, **kwargs)
             if isinstance(response, TemplateResponse):
@@ -60,6 +65,17 @@ class ConsentView(dot_views.AuthorizationView):
                 allow_redirect_to_callback(response)
                 response.render()
             return response
+
+    def create_authorization_response(self, request, scopes, credentials, allow):
+        """An approval on the consent page (a POST) issues the code and is audited, together."""
+        with transaction.atomic():
+            response = super().create_authorization_response(request, scopes, credentials, allow)
+            if allow and request.method == "POST":
+                application_record_consent(
+                    org=self.consented_application.org, actor=Actor.member(request.user, client_address(request)),
+                    application=self.consented_application, scopes=scopes.split(),
+                )
+        return response
 
 
 def allow_redirect_to_callback(response: TemplateResponse) -> None:

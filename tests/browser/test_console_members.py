@@ -38,9 +38,9 @@ def test_an_admin_of_another_org_sees_nothing_of_it(page, live_server, sign_in):
     acme_owner = UserFactory(email="boss@acme.example")
     add_member(acme, acme_owner, Membership.Role.OWNER)
     services.domain_add(org=acme, actor=Actor.member(acme_owner), name="acme.example")
-    acme_app, _ = application_create(org=acme, actor=acme_owner, grant_type="client-credentials",
+    acme_app, _ = application_create(org=acme, actor=Actor.member(acme_owner), grant_type="client-credentials",
                                      name="Acme Entra", scopes=list(scopes.MANAGED_USERS))
-    scim_token_create(org=acme, actor=acme_owner, name="Acme Okta token", scopes=list(scopes.MANAGED_USERS))
+    scim_token_create(org=acme, actor=Actor.member(acme_owner), name="Acme Okta token", scopes=list(scopes.MANAGED_USERS))
 
     sign_in(page, globex_admin.email, TEST_PASSWORD)
     page.get_by_role("link", name="Members").click()

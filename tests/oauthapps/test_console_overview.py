@@ -35,8 +35,8 @@ def test_overview_shows_connection_details_built_from_public_base_url(owner_clie
 
 
 def test_overview_warns_of_a_scim_token_expiring_within_7_days(owner_client, org):
-    scim_token_create(org=org, actor=None, name="Soon", scopes=[scopes.READ], expires=timezone.now() + timedelta(days=6))
-    scim_token_create(org=org, actor=None, name="Later", scopes=[scopes.READ], expires=timezone.now() + timedelta(days=8))
+    scim_token_create(org=org, actor=Actor.system(), name="Soon", scopes=[scopes.READ], expires=timezone.now() + timedelta(days=6))
+    scim_token_create(org=org, actor=Actor.system(), name="Later", scopes=[scopes.READ], expires=timezone.now() + timedelta(days=8))
     warnings = " ".join(_overview(owner_client).context["warnings"])
     assert "SCIM token Soon expires" in warnings and "Later" not in warnings
 

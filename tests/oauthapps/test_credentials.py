@@ -4,6 +4,7 @@ from django.test import RequestFactory
 from oauthapps import scopes
 from oauthapps.credentials import CredentialError, principal_from_request
 from oauthapps.services import scim_token_create
+from tenants.audit import Actor
 
 
 def request_with(header=None, query=""):
@@ -12,8 +13,8 @@ def request_with(header=None, query=""):
 
 
 def test_a_scim_token_resolves_to_its_org_and_scopes(org, other_org):
-    _, raw = scim_token_create(org=org, actor=None, name="Okta", scopes=[scopes.READ])
-    scim_token_create(org=other_org, actor=None, name="Okta", scopes=list(scopes.MANAGED_USERS))
+    _, raw = scim_token_create(org=org, actor=Actor.system(), name="Okta", scopes=[scopes.READ])
+    scim_token_create(org=other_org, actor=Actor.system(), name="Okta", scopes=list(scopes.MANAGED_USERS))
     principal = principal_from_request(request_with(f"Bearer {raw}"))
     assert principal.org == org
     assert principal.scopes == {scopes.READ}
@@ -30,12 +31,12 @@ def test_missing_or_unknown_credentials_are_401(db, header):
 
 
 def test_a_token_in_the_query_string_is_refused(org):
-    _, raw = scim_token_create(org=org, actor=None, name="Okta", scopes=[scopes.READ])
+    _, raw = scim_token_create(org=org, actor=Actor.system(), name="Okta", scopes=[scopes.READ])
     with pytest.raises(CredentialError, match="Authorization header"):
         principal_from_request(request_with(f"Bearer {raw}", f"?access_token={raw}"))
 
 
 def test_the_raw_token_is_not_stored(org):
-    token, raw = scim_token_create(org=org, actor=None, name="Okta", scopes=[scopes.READ])
+    token, raw = scim_token_create(org=org, actor=Actor.system(), name="Okta", scopes=[scopes.READ])
     token.refresh_from_db()
     assert raw not in token.token_hash

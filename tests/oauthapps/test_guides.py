@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from oauthapps.services import application_create
 from oauthapps import scopes
+from tenants.audit import Actor
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def test_a_guide_without_a_matching_app_says_to_create_one(owner_client, okta_ap
 
 
 def test_a_guide_never_shows_another_orgs_app(owner_client, other_org, entra_app):
-    theirs, _ = application_create(org=other_org, actor=None, grant_type="client-credentials", name="Globex",
+    theirs, _ = application_create(org=other_org, actor=Actor.system(), grant_type="client-credentials", name="Globex",
                                    scopes=list(scopes.MANAGED_USERS))
     page = _guide(owner_client, "entra", app=theirs.client_id)
     assert theirs.client_id not in page

@@ -13,6 +13,7 @@ from oauthapps import scopes
 from oauthapps.credentials import CredentialError
 from oauthapps.models import Application
 from oauthapps.services import application_disable, application_rotate_secret
+from tenants.audit import Actor
 from tenants.models import Membership
 from tenants.scoping import org_scope
 from tests.factories import UserFactory, add_member
@@ -74,7 +75,7 @@ def test_client_secret_post_works_too(client, entra_app):
 def test_a_disabled_app_gets_no_token_and_its_tokens_stop_working(client, org, owner, entra_app):
     application, secret = entra_app
     _, body = client_credentials(client, application, secret)
-    application_disable(org=org, actor=owner, application=application)
+    application_disable(org=org, actor=Actor.member(owner), application=application)
     response, refused = client_credentials(client, application, secret)
     assert (response.status_code, refused["error"]) == (401, "invalid_client")
     with pytest.raises(CredentialError) as error:
@@ -225,7 +226,7 @@ def test_a_refresh_token_reused_after_the_window_revokes_its_whole_family(client
 
 def test_a_rotated_secret_works_during_its_grace_and_not_after(client, org, owner, entra_app):
     application, old_secret = entra_app
-    new_secret = application_rotate_secret(org=org, actor=owner, application=application, grace_days=7)
+    new_secret = application_rotate_secret(org=org, actor=Actor.member(owner), application=application, grace_days=7)
     assert client_credentials(client, application, old_secret)[0].status_code == 200
     assert client_credentials(client, application, new_secret)[0].status_code == 200
 
@@ -237,7 +238,7 @@ def test_a_rotated_secret_works_during_its_grace_and_not_after(client, org, owne
 
 def test_a_rotation_without_grace_ends_the_old_secret_at_once(client, org, owner, entra_app):
     application, old_secret = entra_app
-    application_rotate_secret(org=org, actor=owner, application=application, grace_days=0)
+    application_rotate_secret(org=org, actor=Actor.member(owner), application=application, grace_days=0)
     assert client_credentials(client, application, old_secret)[0].status_code == 401
 
 
@@ -303,7 +304,7 @@ def test_a_token_of_org_a_reaches_nothing_of_org_b(client, org, other_org, owner
 
     application, secret = entra_app
     application_create(
-        org=other_org, actor=None, grant_type=Application.GRANT_CLIENT_CREDENTIALS, name="Globex Entra",
+        org=other_org, actor=Actor.system(), grant_type=Application.GRANT_CLIENT_CREDENTIALS, name="Globex Entra",
         scopes=list(scopes.MANAGED_USERS),
     )
     _, body = client_credentials(client, application, secret)

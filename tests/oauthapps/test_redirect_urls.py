@@ -1,7 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from oauthapps.services import validate_redirect_url
+from oauthapps.models import validate_redirect_url
 
 
 @pytest.mark.parametrize("url", ["https://acme.okta.example/callback", "https://idp.example:8443/cb?tenant=1"])

@@ -4,6 +4,7 @@ import pytest
 
 from oauthapps import scopes
 from oauthapps.services import scim_token_create
+from tenants.audit import Actor
 from tenants.models import Organization
 from tests.factories import OrganizationFactory
 
@@ -43,7 +44,7 @@ class ScimClient:
 
 
 def scim_client_for(client, org, scope_list=scopes.MANAGED_USERS, name="Okta"):
-    _, raw = scim_token_create(org=org, actor=None, name=name, scopes=list(scope_list))
+    _, raw = scim_token_create(org=org, actor=Actor.system(), name=name, scopes=list(scope_list))
     return ScimClient(client, raw)
 
 

@@ -15,6 +15,7 @@ from wsgiref.headers import Headers
 
 from oauthapps import scopes
 from oauthapps.services import scim_token_create
+from tenants.audit import Actor
 
 from .conftest import open_org
 
@@ -59,7 +60,7 @@ def _same_members_ignoring_display(reason: str) -> bool:
 def test_scim2_tester_finds_no_error_on_users_groups_and_discovery(live_server, settings):
     settings.PUBLIC_BASE_URL = live_server.url
     org = open_org("Compliance")
-    _, raw = scim_token_create(org=org, actor=None, name="scim2-tester", scopes=list(scopes.MANAGED_USERS))
+    _, raw = scim_token_create(org=org, actor=Actor.system(), name="scim2-tester", scopes=list(scopes.MANAGED_USERS))
     client = LiveServerSCIMClient(f"{live_server.url}/scim/v2", {"Authorization": f"Bearer {raw}"})
     results = check_server(client, resource_types=["User", "Group"])
     report = "\n".join(f"{r.status.name:10} {r.title}: {r.reason or ''}"[:400] for r in results)

@@ -51,7 +51,7 @@ class Command(BaseCommand):
             "owner": {"email": owner.email, "password": password},
             "console_url": console_url,
             "domains": [{"name": domain.name, "status": domain.status}],
-            "oauth": seed_demo_credentials(org=org, owner=owner),
+            "oauth": seed_demo_credentials(org=org, actor=Actor.system("seed_demo")),
         }
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2))

@@ -1,0 +1,119 @@
+"""Every public service and selector of the oauthapps app is bound to the org it is given
+(tests/org_binding.py explains the checks)."""
+
+import pytest
+
+from oauthapps import scopes, selectors, services
+from oauthapps.models import Application
+from tenants.audit import Actor
+from tenants.errors import NotFound
+from tenants.models import Membership
+from tenants.scoping import TenantScopeError
+from tests import org_binding
+from tests.factories import UserFactory, add_member
+
+from .conftest import OKTA_CALLBACK, issue_live_tokens
+
+MODULES = [services, selectors]
+# Functions that span orgs on purpose, with the reason.
+CROSS_ORG = {
+    "oauthapps.selectors.application_for_client_id": "the OAuth endpoints resolve a client id to its org before any "
+                                                     "org is known",
+}
+
+
+@pytest.fixture
+def world(org, other_org):
+    """Two orgs that share an admin and hold the same kinds of rows: an auth-code app and a
+    client-credentials app with live tokens each, and a SCIM token."""
+    shared = UserFactory(email="shared@example.com")
+    world = {"shared": shared, "actor": Actor.member(shared)}
+    for key, each in (("a", org), ("b", other_org)):
+        add_member(each, shared, Membership.Role.ADMIN)
+        okta, _ = services.application_create(
+            org=each, actor=world["actor"], grant_type=Application.GRANT_AUTHORIZATION_CODE, name="Okta",
+            company_name=each.name, redirect_url=OKTA_CALLBACK, scopes=[*scopes.MANAGED_USERS, scopes.OFFLINE_ACCESS],
+        )
+        entra, _ = services.application_create(
+            org=each, actor=world["actor"], grant_type=Application.GRANT_CLIENT_CREDENTIALS, name="Entra",
+            scopes=list(scopes.MANAGED_USERS),
+        )
+        for application in (okta, entra):
+            issue_live_tokens(application, shared)
+        token, _ = services.scim_token_create(org=each, actor=world["actor"], name="Okta header", scopes=[scopes.READ])
+        world.update({key: each, f"{key}_okta": okta, f"{key}_entra": entra, f"{key}_token": token})
+    return world
+
+
+def _for_a(w):
+    return {"org": w["a"], "actor": w["actor"]}
+
+
+CALLS = {
+    "oauthapps.services.scim_token_create": lambda w: services.scim_token_create(
+        **_for_a(w), name="Second", scopes=[scopes.LIST]),
+    "oauthapps.services.scim_token_revoke": lambda w: services.scim_token_revoke(**_for_a(w), token=w["a_token"]),
+    "oauthapps.services.scim_token_touch": lambda w: services.scim_token_touch(org=w["a"], token=w["a_token"]),
+    "oauthapps.services.application_create": lambda w: services.application_create(
+        **_for_a(w), grant_type=Application.GRANT_CLIENT_CREDENTIALS, name="Entra 2", scopes=[scopes.READ]),
+    "oauthapps.services.application_update_scopes": lambda w: services.application_update_scopes(
+        **_for_a(w), application=w["a_okta"], scopes=[scopes.READ]),
+    "oauthapps.services.application_rotate_secret": lambda w: services.application_rotate_secret(
+        **_for_a(w), application=w["a_entra"], grace_days=0),
+    "oauthapps.services.application_disable": lambda w: services.application_disable(
+        **_for_a(w), application=w["a_okta"]),
+    "oauthapps.services.application_enable": lambda w: services.application_enable(
+        **_for_a(w), application=w["a_okta"]),
+    "oauthapps.services.application_delete": lambda w: services.application_delete(
+        **_for_a(w), application=w["a_okta"]),
+    "oauthapps.services.application_record_consent": lambda w: services.application_record_consent(
+        **_for_a(w), application=w["a_okta"], scopes=[scopes.READ]),
+    "oauthapps.selectors.org_applications": lambda w: selectors.org_applications(org=w["a"]),
+    "oauthapps.selectors.application_by_client_id": lambda w: selectors.application_by_client_id(
+        org=w["a"], client_id=w["a_okta"].client_id),
+    "oauthapps.selectors.org_active_scim_tokens": lambda w: selectors.org_active_scim_tokens(org=w["a"]),
+    "oauthapps.selectors.scim_token_by_public_id": lambda w: selectors.scim_token_by_public_id(
+        org=w["a"], public_id=w["a_token"].public_id),
+    "oauthapps.selectors.application_approvers": lambda w: selectors.application_approvers(
+        org=w["a"], application=w["a_okta"]),
+}
+
+
+def test_every_public_function_is_bound_to_its_org():
+    assert org_binding.unbound_functions(MODULES, CROSS_ORG) == []
+    assert org_binding.uncovered_functions(MODULES, CROSS_ORG, CALLS) == []
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_call_reaches_no_other_org(world, name):
+    org_binding.check_call_stays_in_its_org(lambda: CALLS[name](world), world["a"], world["b"])
+
+
+# Each service given another org's row, for org A: answered as a missing row, nothing touched.
+FOREIGN_ROWS = {
+    "scim_token_revoke": lambda w: services.scim_token_revoke(**_for_a(w), token=w["b_token"]),
+    "application_update_scopes": lambda w: services.application_update_scopes(
+        **_for_a(w), application=w["b_okta"], scopes=[scopes.READ]),
+    "application_rotate_secret": lambda w: services.application_rotate_secret(
+        **_for_a(w), application=w["b_entra"], grace_days=0),
+    "application_disable": lambda w: services.application_disable(**_for_a(w), application=w["b_okta"]),
+    "application_delete": lambda w: services.application_delete(**_for_a(w), application=w["b_okta"]),
+    "application_approvers": lambda w: selectors.application_approvers(org=w["a"], application=w["b_okta"]),
+    "application_by_client_id": lambda w: selectors.application_by_client_id(
+        org=w["a"], client_id=w["b_okta"].client_id),
+    "scim_token_by_public_id": lambda w: selectors.scim_token_by_public_id(
+        org=w["a"], public_id=w["b_token"].public_id),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOREIGN_ROWS))
+def test_another_orgs_row_is_not_found(world, name):
+    before = org_binding.snapshot(world["b"])
+    with pytest.raises(NotFound):
+        FOREIGN_ROWS[name](world)
+    assert org_binding.snapshot(world["b"]) == before
+
+
+def test_disable_no_longer_accepts_a_missing_org(world):
+    with pytest.raises(TenantScopeError):
+        services.application_disable(org=None, actor=world["actor"], application=world["a_okta"])
