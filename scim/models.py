@@ -1,9 +1,9 @@
 """The SCIM directory: users an IdP provisions into one org, and the log of every SCIM request.
 
 A ScimUser is not an accounts.User: it is the org's directory entry that Okta or Entra owns. The one
-link to accounts.User is by e-mail, for deactivation (scim.services.sync_account_access).
+link to accounts.User is by e-mail, for deactivation (scim.services.users).
 A Group's members are rows of GroupMembership pointing at ScimUser; SCIM addresses them by
-ScimUser.public_id, never by pk. Membership writes are set operations (scim.group_services).
+ScimUser.public_id, never by pk. Membership writes are set operations (scim.services.memberships).
 """
 
 from django.db import models
@@ -11,6 +11,20 @@ from django.db.models.functions import Lower
 
 from tenants.models import TenantModel
 from tenants.public_ids import PublicIdField
+from tenants.scoping import TenantManager
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """Whether an If-Match / If-None-Match header (a list of tags, or *) names this weak ETag."""
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+class ScimUserQuerySet(models.QuerySet):
+    def with_emails_and_groups(self):
+        """E-mails and groups prefetched: two more queries for any number of users (a page, or one)."""
+        memberships = GroupMembership.objects.select_related("group").order_by("group__display_name", "id")
+        return self.prefetch_related("emails", models.Prefetch("group_memberships", queryset=memberships))
 
 
 class ScimUser(TenantModel):
@@ -45,8 +59,11 @@ class ScimUser(TenantModel):
     manager_display_name = models.CharField(max_length=255, blank=True, default="")
     created = models.DateTimeField(auto_now_add=True)
     last_modified = models.DateTimeField(auto_now=True)
-    # Bumped on every write; meta.version is W/"<version>".
+    # Raised by exactly one on every write, by an UPDATE ... SET version = version + 1 under the row
+    # lock the write took (scim.services.users); meta.version is W/"<version>".
     version = models.PositiveIntegerField(default=1)
+
+    objects = TenantManager.from_queryset(ScimUserQuerySet)()
 
     class Meta:
         constraints = [
@@ -92,8 +109,8 @@ class Group(TenantModel):
     display_name = models.CharField(max_length=255)
     created = models.DateTimeField(auto_now_add=True)
     last_modified = models.DateTimeField(auto_now=True)
-    # Bumped by an UPDATE on every write, member writes included: meta.version is W/"<version>", and
-    # the row lock that UPDATE takes serialises concurrent PATCHes of one group.
+    # Raised by exactly one on every write, member writes included, under the row lock that serialises
+    # concurrent writers of one group (scim.services.groups): meta.version is W/"<version>".
     version = models.PositiveIntegerField(default=1)
     members = models.ManyToManyField(ScimUser, through="GroupMembership", related_name="scim_groups")
 
