@@ -28,9 +28,12 @@ HISTORY_SIZE = 50
 MEMBER_CHUNK = 2000
 
 
-def _not_found(public_id: str) -> NotFound:
-    # The same words for another org's id and one that never existed (invariant 1).
-    return NotFound(f"Resource {public_id} not found.")
+def _by_public_id(rows: QuerySet, public_id: str):
+    row = rows.filter(public_id=public_id).first()
+    if row is None:
+        # The same words for another org's id and one that never existed (invariant 1).
+        raise NotFound(f"Resource {public_id} not found.")
+    return row
 
 
 def _page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, start_index: int, count: int
@@ -57,10 +60,7 @@ def _page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, star
 @org_bound
 def scim_user_get(*, org: Organization, public_id: str) -> ScimUser:
     """The user with this id, its e-mails and groups prefetched."""
-    user = ScimUser.objects.with_emails_and_groups().filter(public_id=public_id).first()
-    if user is None:
-        raise _not_found(public_id)
-    return user
+    return _by_public_id(ScimUser.objects.with_emails_and_groups(), public_id)
 
 
 @org_bound
@@ -109,10 +109,7 @@ def directory_users_page(*, org: Organization, query: str = "", active: str = ""
 @org_bound
 def directory_user(*, org: Organization, public_id: str) -> ScimUser:
     """The console's user page: the user with its e-mails."""
-    user = ScimUser.objects.prefetch_related("emails").filter(public_id=public_id).first()
-    if user is None:
-        raise _not_found(public_id)
-    return user
+    return _by_public_id(ScimUser.objects.prefetch_related("emails"), public_id)
 
 
 @org_bound
@@ -130,10 +127,7 @@ def directory_counts(*, org: Organization) -> dict[str, int]:
 @org_bound
 def group_get(*, org: Organization, public_id: str) -> Group:
     """The group with this id (its members are read separately: there may be 50,000)."""
-    group = Group.objects.filter(public_id=public_id).first()
-    if group is None:
-        raise _not_found(public_id)
-    return group
+    return _by_public_id(Group.objects.all(), public_id)
 
 
 @org_bound

@@ -14,18 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
-from django.utils import timezone
 
 from tenants.audit import Actor
-from tenants.errors import Conflict, NotFound, PreconditionFailed
+from tenants.errors import Conflict
 from tenants.models import Organization
 from tenants.scoping import org_bound
 
-from ..models import Group, GroupMembership, ScimUser, etag_matches
+from ..models import Group, GroupMembership, ScimUser
 from ..values import GroupValues, MemberStep
 
 
@@ -79,17 +77,6 @@ def _apply_steps(group: Group, steps: list[MemberStep], pks: dict[str, int]) -> 
             _add_members(group, step_pks)
 
 
-def _locked_group(public_id: str, if_match: str | None) -> Group:
-    """The group, its row locked until the transaction ends, after If-Match is checked under the lock."""
-    group = Group.objects.select_for_update().filter(public_id=public_id).first()
-    if group is None:
-        # The same words for another org's id and one that never existed (invariant 1).
-        raise NotFound(f"Resource {public_id} not found.")
-    if if_match and not etag_matches(if_match, group.etag):
-        raise PreconditionFailed("The group changed since you read it (If-Match does not match meta.version).")
-    return group
-
-
 def _clean(group: Group) -> None:
     group.full_clean(exclude=["org", "public_id"], validate_unique=False, validate_constraints=False)
 
@@ -102,11 +89,7 @@ def group_create(*, org: Organization, actor: Actor, values: GroupValues) -> Gro
         _clean(group)
         _check_unique(values.fields, exclude_pk=None)
         pks = _user_pks(values.member_ids or [])
-        try:
-            with transaction.atomic():
-                group.save()
-        except IntegrityError:
-            raise _uniqueness_race() from None
+        Group.objects.insert_new(group, _uniqueness_race())
         _add_members(group, pks.values())
     return group
 
@@ -117,21 +100,14 @@ def group_update(*, org: Organization, actor: Actor, public_id: str, fields: dic
     """PATCH: set `fields` and run the member `steps` in order. All or nothing: ids resolve and names
     are checked before anything is written."""
     with transaction.atomic():
-        group = _locked_group(public_id, if_match)
+        group = Group.objects.locked_for_write(public_id, if_match, "group")
         pks = _user_pks(public_id for step in steps for public_id in step.user_ids)
         for name, value in fields.items():
             setattr(group, name, value)
         _clean(group)
         if fields:
             _check_unique(fields, exclude_pk=group.pk)
-        now = timezone.now()
-        try:
-            Group.objects.filter(pk=group.pk).update(**fields, version=F("version") + 1, last_modified=now)
-        except IntegrityError:
-            raise _uniqueness_race() from None
-        # The row is locked: the database now holds exactly the locked version plus one.
-        group.version += 1
-        group.last_modified = now
+        Group.objects.write_next_version(group, fields, _uniqueness_race())
         _apply_steps(group, steps, pks)
     return group
 
@@ -147,6 +123,6 @@ def group_replace(*, org: Organization, actor: Actor, public_id: str, values: Gr
 @org_bound
 def group_delete(*, org: Organization, actor: Actor, public_id: str, if_match: str | None = None) -> None:
     with transaction.atomic():
-        group = _locked_group(public_id, if_match)
+        group = Group.objects.locked_for_write(public_id, if_match, "group")
         GroupMembership.objects.filter(group_id=group.pk).delete()
         group.delete()

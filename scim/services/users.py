@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Count, F
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
@@ -23,12 +23,12 @@ from django.utils import timezone
 from config.celery import enqueue_on_commit
 from tenants import audit
 from tenants.audit import Actor
-from tenants.errors import Conflict, NotFound, PreconditionFailed
+from tenants.errors import Conflict
 from tenants.models import Organization
 from tenants.scoping import org_bound
 from tenants.selectors import domains_blocking_provisioning
 
-from ..models import Group, GroupMembership, ScimUser, ScimUserEmail, etag_matches
+from ..models import Group, GroupMembership, ScimUser, ScimUserEmail
 from ..values import UserValues
 
 # Fields full_clean leaves to others: the org is the service's, public_id is made on save, and
@@ -100,19 +100,12 @@ def _uniqueness_race() -> Conflict:
 
 
 def _locked_user(public_id: str, if_match: str | None) -> ScimUser:
-    """The user, its row locked until the transaction ends, after If-Match is checked under the lock.
+    """The user with its e-mails and groups, its row locked and If-Match checked under the lock.
 
     FOR NO KEY UPDATE: a concurrent group write that references this user (a foreign-key check,
     FOR KEY SHARE) is not blocked, so the two never wait for each other.
     """
-    user = (ScimUser.objects.with_emails_and_groups().select_for_update(no_key=True)
-            .filter(public_id=public_id).first())
-    if user is None:
-        # The same words for another org's id and one that never existed (invariant 1).
-        raise NotFound(f"Resource {public_id} not found.")
-    if if_match and not etag_matches(if_match, user.etag):
-        raise PreconditionFailed("The user changed since you read it (If-Match does not match meta.version).")
-    return user
+    return ScimUser.objects.with_emails_and_groups().locked_for_write(public_id, if_match, "user", no_key=True)
 
 
 def _write(org: Organization, actor: Actor, user: ScimUser, values: UserValues) -> ScimUser:
@@ -126,14 +119,7 @@ def _write(org: Organization, actor: Actor, user: ScimUser, values: UserValues) 
     emails = _email_rows(user, values.emails)
     if {"user_name", "external_id"} & changed.keys():
         _check_unique(values.fields, exclude_pk=user.pk)
-    now = timezone.now()
-    try:
-        ScimUser.objects.filter(pk=user.pk).update(**changed, version=F("version") + 1, last_modified=now)
-    except IntegrityError:
-        raise _uniqueness_race() from None
-    # The row is locked: the database now holds exactly the locked version plus one.
-    user.version += 1
-    user.last_modified = now
+    ScimUser.objects.write_next_version(user, changed, _uniqueness_race())
     if not _same_emails(list(user.emails.all()), emails):
         ScimUserEmail.objects.filter(user_id=user.pk).delete()
         ScimUserEmail.objects.bulk_create(emails)
@@ -200,11 +186,7 @@ def scim_user_create(*, org: Organization, actor: Actor, values: UserValues) -> 
         user.full_clean(exclude=_NOT_CLEANED, validate_unique=False, validate_constraints=False)
         emails = _email_rows(user, values.emails)
         _check_unique(values.fields, exclude_pk=None)
-        try:
-            with transaction.atomic():
-                user.save()
-        except IntegrityError:
-            raise _uniqueness_race() from None
+        ScimUser.objects.insert_new(user, _uniqueness_race())
         ScimUserEmail.objects.bulk_create(emails)
         if org.send_welcome_emails and emails:
             from ..tasks import send_welcome_email
@@ -256,9 +238,7 @@ def scim_user_deactivate(*, org: Organization, actor: Actor, public_id: str) -> 
         user = _locked_user(public_id, if_match=None)
         if user.active is False:
             return user
-        now = timezone.now()
-        ScimUser.objects.filter(pk=user.pk).update(active=False, version=F("version") + 1, last_modified=now)
-        user.active, user.version, user.last_modified = False, user.version + 1, now
+        ScimUser.objects.write_next_version(user, {"active": False}, _uniqueness_race())
         _follow_active(org, actor, user, was_deactivated=False,
                        primary_email=next((e.value for e in user.emails.all() if e.primary), None))
     return user

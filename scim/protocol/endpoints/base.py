@@ -21,7 +21,9 @@ from tenants.errors import Conflict, NotFound, PreconditionFailed
 
 from scim.models import etag_matches
 
+from ..discovery import DEFAULT_COUNT, MAX_RESULTS
 from ..errors import ScimError, invalid_syntax, invalid_value, scim_error_from
+from ..filters import user_filter_q, user_ordering
 
 NO_DATA = object()
 
@@ -142,6 +144,18 @@ def integer(value, name: str, default: int) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise invalid_value(f"{name} must be an integer.") from None
+
+
+def list_query(params: Mapping, attributes: dict | None = None) -> dict:
+    """filter, startIndex, count, sortBy and sortOrder (RFC 7644 §3.4.2) as the keyword arguments of
+    a page selector; `attributes`: the filter map of the resource type (Users' by default)."""
+    filter_text = params.get("filter")
+    return {
+        "condition": user_filter_q(filter_text, attributes) if filter_text not in (None, "") else None,
+        "start_index": max(integer(params.get("startIndex"), "startIndex", 1), 1),
+        "count": min(max(integer(params.get("count"), "count", DEFAULT_COUNT), 0), MAX_RESULTS),
+        "ordering": user_ordering(params.get("sortBy"), params.get("sortOrder"), attributes),
+    }
 
 
 def not_modified(request: ScimRequest, resource) -> ScimResult | None:

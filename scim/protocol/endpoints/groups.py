@@ -14,8 +14,7 @@ from scim import selectors
 from scim.models import Group
 from scim.services import groups as services
 
-from ..discovery import DEFAULT_COUNT, MAX_RESULTS
-from ..filters import GROUP_ATTRIBUTES, group_filter_q, user_ordering
+from ..filters import GROUP_ATTRIBUTES
 from ..locations import group_location, scim_base_url
 from ..resources.attributes import project
 from ..resources.groups import group_patch_steps, group_to_scim, group_values_from_scim, member_to_scim
@@ -25,7 +24,7 @@ from .base import (
     ScimResult,
     SearchEndpoint,
     attribute_list,
-    integer,
+    list_query,
     list_response,
     not_modified,
     projection,
@@ -81,13 +80,8 @@ class GroupCollection(Endpoint):
         return group_result(request, group, status=201, headers={"Location": group_location(group.public_id)})
 
     def search(self, request: ScimRequest, params: Mapping) -> ScimResult:
-        filter_text = params.get("filter")
-        condition = group_filter_q(filter_text) if filter_text not in (None, "") else None
-        start_index = max(integer(params.get("startIndex"), "startIndex", 1), 1)
-        count = min(max(integer(params.get("count"), "count", DEFAULT_COUNT), 0), MAX_RESULTS)
-        ordering = user_ordering(params.get("sortBy"), params.get("sortOrder"), GROUP_ATTRIBUTES)
-        total, groups = selectors.groups_page(org=request.org, condition=condition, ordering=ordering,
-                                              start_index=start_index, count=count)
+        query = list_query(params, GROUP_ATTRIBUTES)
+        total, groups = selectors.groups_page(org=request.org, **query)
         attributes, excluded = projection(params)
         base = scim_base_url()
         resources = []
@@ -100,7 +94,7 @@ class GroupCollection(Endpoint):
                 resource["members"] = [_member_json(public_id, display, member_keys, base)
                                        for public_id, display in members.get(group.pk, [])]
             resources.append(resource)
-        return ScimResult(200, list_response(resources, total=total, start_index=start_index))
+        return ScimResult(200, list_response(resources, total=total, start_index=query["start_index"]))
 
 
 class GroupSearch(SearchEndpoint, GroupCollection):

@@ -8,8 +8,6 @@ from scim import selectors
 from scim.models import ScimUser
 from scim.services import users as services
 
-from ..discovery import DEFAULT_COUNT, MAX_RESULTS
-from ..filters import user_filter_q, user_ordering
 from ..locations import scim_base_url, user_location
 from ..patch import apply_patch
 from ..resources.attributes import project
@@ -20,7 +18,7 @@ from .base import (
     ScimResult,
     SearchEndpoint,
     attribute_list,
-    integer,
+    list_query,
     list_response,
     not_modified,
     projection,
@@ -50,17 +48,12 @@ class UserCollection(Endpoint):
                            base=base)
 
     def search(self, request: ScimRequest, params: Mapping) -> ScimResult:
-        filter_text = params.get("filter")
-        condition = user_filter_q(filter_text) if filter_text not in (None, "") else None
-        start_index = max(integer(params.get("startIndex"), "startIndex", 1), 1)
-        count = min(max(integer(params.get("count"), "count", DEFAULT_COUNT), 0), MAX_RESULTS)
-        ordering = user_ordering(params.get("sortBy"), params.get("sortOrder"))
-        total, users = selectors.scim_users_page(org=request.org, condition=condition, ordering=ordering,
-                                                 start_index=start_index, count=count)
+        query = list_query(params)
+        total, users = selectors.scim_users_page(org=request.org, **query)
         attributes, excluded = projection(params)
         base = scim_base_url()
         resources = [project(user_to_scim(user, base), attributes, excluded) for user in users]
-        return ScimResult(200, list_response(resources, total=total, start_index=start_index))
+        return ScimResult(200, list_response(resources, total=total, start_index=query["start_index"]))
 
 
 class UserSearch(SearchEndpoint, UserCollection):

@@ -1,6 +1,6 @@
 """Group <-> SCIM Group JSON (RFC 7643 §4.2), and PATCH operations on a group as set operations.
 
-A PATCH on a group is not applied to its JSON (as a user's is, scim.patch): with 50,000 members that
+A PATCH on a group is not applied to its JSON (as a user's is, scim.protocol.patch): with 50,000 members that
 would read and rewrite them all. Each operation becomes one step on the membership set instead
 (add / remove / remove all / replace) that scim.services.groups runs as one SQL statement. IdP shapes:
 - Okta: rename as a path-less replace whose value repeats the group `id` (ignored, read-only);
