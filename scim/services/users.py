@@ -109,7 +109,11 @@ def _locked_user(public_id: str, if_match: str | None) -> ScimUser:
 
 
 def _write(org: Organization, actor: Actor, user: ScimUser, values: UserValues) -> ScimUser:
-    """Make the locked `user` exactly `values`, writing only the columns and e-mails that differ."""
+    """Make the locked `user` exactly `values`, writing only the columns and e-mails that differ.
+
+    The row returned carries the new fields and version; its prefetched e-mails and groups are those
+    read under the lock (callers that render it read it again).
+    """
     _check_org_rules(org, values)
     changed = {name: value for name, value in values.fields.items() if getattr(user, name) != value}
     was_deactivated = user.active is False
