@@ -268,7 +268,7 @@ OAUTH2_PROVIDER = {
 
 # --- SCIM (django-scim2) ----------------------------------------------------------------------
 # scim/ uses django-scim2's exceptions, constants and schema documents with its own views (see the
-# scim.views docstring); these settings describe the service for anything that reads them.
+# scim.protocol.views docstring); these settings describe the service for anything that reads them.
 SCIM_SERVICE_PROVIDER = {
     "NETLOC": PUBLIC_BASE_URL.split("://", 1)[-1],
     "DOCUMENTATION_URI": PUBLIC_BASE_URL + "/",

@@ -13,5 +13,5 @@ urlpatterns = [
     path("console/", console_site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("oauthapps.urls")),
-    path("scim/v2/", include("scim.urls")),
+    path("scim/v2/", include("scim.protocol.urls")),
 ]

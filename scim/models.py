@@ -1,16 +1,72 @@
 """The SCIM directory: users an IdP provisions into one org, and the log of every SCIM request.
 
 A ScimUser is not an accounts.User: it is the org's directory entry that Okta or Entra owns. The one
-link to accounts.User is by e-mail, for deactivation (scim.services.sync_account_access).
+link to accounts.User is by e-mail, for deactivation (scim.services.users).
 A Group's members are rows of GroupMembership pointing at ScimUser; SCIM addresses them by
-ScimUser.public_id, never by pk. Membership writes are set operations (scim.group_services).
+ScimUser.public_id, never by pk. Membership writes are set operations (scim.services.memberships).
 """
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
+from django.utils import timezone
 
+from tenants.errors import Conflict, NotFound, PreconditionFailed
 from tenants.models import TenantModel
 from tenants.public_ids import PublicIdField
+from tenants.scoping import TenantManager
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """Whether an If-Match / If-None-Match header (a list of tags, or *) names this weak ETag."""
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+class VersionedQuerySet(models.QuerySet):
+    """Rows whose `version` every write raises by exactly one (meta.version, If-Match, RFC 7644 §3.14).
+
+    A write locks its row with locked_for_write inside its transaction and then changes it only with
+    write_next_version, so the version seen under the lock is the one the write replaces.
+    """
+
+    def locked_for_write(self, public_id: str, if_match: str | None, noun: str, *, no_key: bool = False):
+        """The row, locked until the transaction ends, after If-Match is checked under that lock."""
+        row = self.select_for_update(no_key=no_key).filter(public_id=public_id).first()
+        if row is None:
+            # The same words for another org's id and one that never existed (invariant 1).
+            raise NotFound(f"Resource {public_id} not found.")
+        if if_match and not etag_matches(if_match, row.etag):
+            raise PreconditionFailed(f"The {noun} changed since you read it (If-Match does not match meta.version).")
+        return row
+
+    def write_next_version(self, row, changes: dict, conflict: Conflict) -> None:
+        """One UPDATE of the locked `row`: the changed columns, version + 1, last_modified; the instance
+        follows. A unique constraint the UPDATE breaks (a concurrent writer took the name) is `conflict`."""
+        now = timezone.now()
+        try:
+            self.filter(pk=row.pk).update(**changes, version=F("version") + 1, last_modified=now)
+        except IntegrityError:
+            raise conflict from None
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.version += 1  # exact: the row is locked, so nobody else raised it meanwhile
+        row.last_modified = now
+
+    def insert_new(self, row, conflict: Conflict) -> None:
+        """INSERT `row` in a savepoint; a unique constraint it breaks (a concurrent create won) is `conflict`."""
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+        except IntegrityError:
+            raise conflict from None
+
+
+class ScimUserQuerySet(VersionedQuerySet):
+    def with_emails_and_groups(self):
+        """E-mails and groups prefetched: two more queries for any number of users (a page, or one)."""
+        memberships = GroupMembership.objects.select_related("group").order_by("group__display_name", "id")
+        return self.prefetch_related("emails", models.Prefetch("group_memberships", queryset=memberships))
 
 
 class ScimUser(TenantModel):
@@ -45,8 +101,11 @@ class ScimUser(TenantModel):
     manager_display_name = models.CharField(max_length=255, blank=True, default="")
     created = models.DateTimeField(auto_now_add=True)
     last_modified = models.DateTimeField(auto_now=True)
-    # Bumped on every write; meta.version is W/"<version>".
+    # Raised by exactly one on every write, by an UPDATE ... SET version = version + 1 under the row
+    # lock the write took (scim.services.users); meta.version is W/"<version>".
     version = models.PositiveIntegerField(default=1)
+
+    objects = TenantManager.from_queryset(ScimUserQuerySet)()
 
     class Meta:
         constraints = [
@@ -92,10 +151,12 @@ class Group(TenantModel):
     display_name = models.CharField(max_length=255)
     created = models.DateTimeField(auto_now_add=True)
     last_modified = models.DateTimeField(auto_now=True)
-    # Bumped by an UPDATE on every write, member writes included: meta.version is W/"<version>", and
-    # the row lock that UPDATE takes serialises concurrent PATCHes of one group.
+    # Raised by exactly one on every write, member writes included, under the row lock that serialises
+    # concurrent writers of one group (scim.services.groups): meta.version is W/"<version>".
     version = models.PositiveIntegerField(default=1)
     members = models.ManyToManyField(ScimUser, through="GroupMembership", related_name="scim_groups")
+
+    objects = TenantManager.from_queryset(VersionedQuerySet)()
 
     class Meta:
         constraints = [

@@ -1,29 +1,43 @@
-"""Reads of the SCIM directory. Callers run inside org_scope(org); every query is org-filtered in SQL."""
+"""Every read of the SCIM directory that the protocol, the console, the admin and tasks use.
+
+Each selector is bound to the org it is given (@org_bound): its queries carry `org_id = <org>` in
+their SQL whatever scope the caller is in. A missing row and another org's row are the same
+tenants.errors.NotFound. Filters arrive as Q objects built by the protocol; they are applied inside
+an org-scoped subquery of ids, so an OR in a filter stays inside (filter) AND org.
+
+The console's users list is keyset-paged on lower(userName), which the (org, lower(user_name))
+unique index serves: no COUNT(*) over the org and no deep OFFSET, so page 4,000 costs what page 1 does.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, Q, QuerySet
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 
-from .errors import not_found
-from .models import GroupMembership, ProvisioningEvent, ScimUser
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Lower
 
+from tenants.errors import NotFound
+from tenants.models import Organization
+from tenants.scoping import org_bound
 
-def users_with_emails() -> QuerySet[ScimUser]:
-    """Users with their e-mails and groups prefetched: two more queries per page, whatever its size."""
-    memberships = GroupMembership.objects.select_related("group").order_by("group__display_name", "id")
-    return ScimUser.objects.prefetch_related("emails", Prefetch("group_memberships", queryset=memberships))
+from .models import Group, GroupMembership, ProvisioningEvent, ScimUser
 
-
-def user_by_public_id(public_id: str) -> ScimUser:
-    """The user with this id in the current org; another org's id is a 404 like one that never existed."""
-    user = users_with_emails().filter(public_id=public_id).first()
-    if user is None:
-        raise not_found(public_id)
-    return user
+PAGE_SIZE = 50
+HISTORY_SIZE = 50
+MEMBER_CHUNK = 2000
 
 
-def page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, start_index: int, count: int
-            ) -> tuple[int, list]:
+def _by_public_id(rows: QuerySet, public_id: str):
+    row = rows.filter(public_id=public_id).first()
+    if row is None:
+        # The same words for another org's id and one that never existed (invariant 1).
+        raise NotFound(f"Resource {public_id} not found.")
+    return row
+
+
+def _page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, start_index: int, count: int
+             ) -> tuple[int, list]:
     """One page of `rows` (a queryset of `model`) matching `condition`, and how many match (an SQL COUNT).
 
     The condition is applied in a subquery of ids (itself org-scoped), so joins to e-mails or members
@@ -40,13 +54,131 @@ def page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, start
     return total, list(rows.order_by(*ordering)[offset:offset + count])
 
 
-def users_page(*, condition: Q | None, ordering: list, start_index: int, count: int) -> tuple[int, list[ScimUser]]:
-    return page_of(ScimUser, users_with_emails(), condition=condition, ordering=ordering, start_index=start_index,
-                   count=count)
+# --- users -----------------------------------------------------------------------------------------
 
 
-def provisioning_events(*, status: str | None = None, method: str | None = None, query: str | None = None
-                        ) -> QuerySet[ProvisioningEvent]:
+@org_bound
+def scim_user_get(*, org: Organization, public_id: str) -> ScimUser:
+    """The user with this id, its e-mails and groups prefetched."""
+    return _by_public_id(ScimUser.objects.with_emails_and_groups(), public_id)
+
+
+@org_bound
+def scim_users_page(*, org: Organization, condition: Q | None, ordering: list, start_index: int, count: int
+                    ) -> tuple[int, list[ScimUser]]:
+    """(how many users match, one page of them with e-mails and groups): three queries and a COUNT."""
+    return _page_of(ScimUser, ScimUser.objects.with_emails_and_groups(), condition=condition, ordering=ordering,
+                    start_index=start_index, count=count)
+
+
+@org_bound
+def scim_user_welcome_address(*, org: Organization, user_pk: int) -> tuple[ScimUser, str | None]:
+    """The user a welcome e-mail greets and the address it goes to (the primary e-mail, or the only one)."""
+    user = ScimUser.objects.prefetch_related("emails").filter(pk=user_pk).first()
+    if user is None:
+        raise NotFound(f"No SCIM user {user_pk}.")
+    emails = list(user.emails.all())
+    return user, next((e.value for e in emails if e.primary), emails[0].value if emails else None)
+
+
+@org_bound
+def directory_users_page(*, org: Organization, query: str = "", active: str = "", after: str = "",
+                         size: int | None = None) -> tuple[list[ScimUser], str]:
+    """Up to `size` users after the `after` key, and the key of the next page ("" on the last page).
+
+    `active` is "yes", "no" or "" (all). A user whose `active` was removed counts as active, as in SCIM.
+    """
+    size = size or PAGE_SIZE
+    users = ScimUser.objects.annotate(sort_key=Lower("user_name"))
+    if query:
+        users = users.filter(pk__in=ScimUser.objects.filter(
+            Q(user_name__icontains=query) | Q(display_name__icontains=query) | Q(given_name__icontains=query)
+            | Q(family_name__icontains=query) | Q(emails__value__icontains=query) | Q(external_id=query)
+        ).values("pk"))
+    if active == "yes":
+        users = users.exclude(active=False)
+    elif active == "no":
+        users = users.filter(active=False)
+    if after:
+        users = users.filter(sort_key__gt=after)
+    rows = list(users.prefetch_related("emails").order_by("sort_key")[:size + 1])
+    next_key = rows[size - 1].sort_key if len(rows) > size else ""
+    return rows[:size], next_key
+
+
+@org_bound
+def directory_user(*, org: Organization, public_id: str) -> ScimUser:
+    """The console's user page: the user with its e-mails."""
+    return _by_public_id(ScimUser.objects.prefetch_related("emails"), public_id)
+
+
+@org_bound
+def directory_counts(*, org: Organization) -> dict[str, int]:
+    """Active and deactivated users (one aggregate query) and groups. A user without an `active`
+    attribute counts as active, as SCIM's default is."""
+    counts = ScimUser.objects.aggregate(deactivated=Count("pk", filter=Q(active=False)), total=Count("pk"))
+    return {"users_active": counts["total"] - counts["deactivated"], "users_deactivated": counts["deactivated"],
+            "groups": Group.objects.count()}
+
+
+# --- groups ----------------------------------------------------------------------------------------
+
+
+@org_bound
+def group_get(*, org: Organization, public_id: str) -> Group:
+    """The group with this id (its members are read separately: there may be 50,000)."""
+    return _by_public_id(Group.objects.all(), public_id)
+
+
+@org_bound
+def groups_page(*, org: Organization, condition: Q | None, ordering: list, start_index: int, count: int
+                ) -> tuple[int, list[Group]]:
+    return _page_of(Group, Group.objects.all(), condition=condition, ordering=ordering, start_index=start_index,
+                    count=count)
+
+
+def _member_rows(group_pks) -> QuerySet:
+    return (GroupMembership.objects.filter(group_id__in=group_pks).order_by("group_id", "id")
+            .values_list("group_id", "user__public_id", "user__display_name", "user__user_name"))
+
+
+@org_bound
+def group_member_rows(*, org: Organization, group: Group) -> Iterator[tuple[str, str]]:
+    """(user id, display) of every member, read in chunks through a server-side cursor."""
+    for _group_id, public_id, display_name, user_name in _member_rows([group.pk]).iterator(chunk_size=MEMBER_CHUNK):
+        yield public_id, display_name or user_name
+
+
+@org_bound
+def members_by_group(*, org: Organization, group_pks: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """The members of several groups (a page of a list) in one query."""
+    members = defaultdict(list)
+    for group_id, public_id, display_name, user_name in _member_rows(list(group_pks)):
+        members[group_id].append((public_id, display_name or user_name))
+    return members
+
+
+@org_bound
+def directory_groups(*, org: Organization, query: str | None = None) -> QuerySet[Group]:
+    """The console's list: groups with their member counts, by name."""
+    groups = Group.objects.annotate(member_count=Count("memberships")).order_by("display_name", "id")
+    if query:
+        groups = groups.filter(Q(display_name__icontains=query) | Q(external_id__icontains=query))
+    return groups
+
+
+@org_bound
+def group_members(*, org: Organization, group: Group) -> QuerySet[GroupMembership]:
+    """The console's group page: memberships with their users, by userName."""
+    return GroupMembership.objects.filter(group_id=group.pk).select_related("user").order_by("user__user_name", "id")
+
+
+# --- the provisioning log --------------------------------------------------------------------------
+
+
+@org_bound
+def provisioning_events(*, org: Organization, status: str | None = None, method: str | None = None,
+                        query: str | None = None) -> QuerySet[ProvisioningEvent]:
     events = ProvisioningEvent.objects.order_by("-created", "-id")
     if status == "errors":
         events = events.filter(status__gte=400)
@@ -59,12 +191,7 @@ def provisioning_events(*, status: str | None = None, method: str | None = None,
     return events
 
 
-def directory_users(*, query: str | None = None) -> QuerySet[ScimUser]:
-    users = users_with_emails().order_by("user_name", "id")
-    if query:
-        users = users.filter(
-            pk__in=ScimUser.objects.filter(
-                Q(user_name__icontains=query) | Q(display_name__icontains=query) | Q(emails__value__icontains=query)
-            ).values("pk")
-        )
-    return users
+@org_bound
+def user_provisioning_history(*, org: Organization, public_id: str, size: int = HISTORY_SIZE
+                              ) -> list[ProvisioningEvent]:
+    return list(ProvisioningEvent.objects.filter(user_public_id=public_id).order_by("-created", "-id")[:size])

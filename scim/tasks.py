@@ -6,10 +6,11 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
+from tenants.errors import NotFound
 from tenants.models import Organization
-from tenants.scoping import all_orgs_scope, org_scope
 
-from .models import ProvisioningEvent, ScimUser
+from .selectors import scim_user_welcome_address
+from .services.provisioning import provisioning_events_prune
 
 log = logging.getLogger(__name__)
 
@@ -19,13 +20,11 @@ PROVISIONING_LOG_DAYS = 30
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_welcome_email(*, user_id: int, org_id: int) -> None:
     org = Organization.objects.get(pk=org_id)
-    with org_scope(org):
-        user = ScimUser.objects.prefetch_related("emails").filter(pk=user_id).first()
-        if user is None:
-            log.info("welcome e-mail skipped: SCIM user %s no longer exists", user_id)
-            return
-        emails = list(user.emails.all())
-    address = next((e.value for e in emails if e.primary), emails[0].value if emails else None)
+    try:
+        user, address = scim_user_welcome_address(org=org, user_pk=user_id)
+    except NotFound:
+        log.info("welcome e-mail skipped: SCIM user %s no longer exists", user_id)
+        return
     if address is None:
         return
     greeting = user.given_name or user.display_name or user.user_name
@@ -40,7 +39,4 @@ def send_welcome_email(*, user_id: int, org_id: int) -> None:
 @shared_task
 def prune_provisioning_log() -> int:
     """Delete provisioning events older than 30 days (every org: a maintenance job)."""
-    cutoff = timezone.now() - timedelta(days=PROVISIONING_LOG_DAYS)
-    with all_orgs_scope():
-        deleted, _ = ProvisioningEvent.objects.filter(created__lt=cutoff).delete()
-    return deleted
+    return provisioning_events_prune(before=timezone.now() - timedelta(days=PROVISIONING_LOG_DAYS))

@@ -1,7 +1,7 @@
 from django.test import Client
 from django.urls import reverse
 
-from scim.console_overview import RECENT_EVENTS
+from scim.console import RECENT_EVENTS
 
 from .conftest import scim_client_for, user_body
 from .test_console_and_admin import console_client_for

@@ -3,7 +3,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from scim import console_selectors
+from scim import selectors
 from scim.models import ScimUser
 from tenants.scoping import org_scope
 
@@ -34,7 +34,7 @@ def test_users_filter_by_active_and_search_by_external_id(client, scim_org):
 
 
 def test_users_are_keyset_paged_by_username_without_counting(client, scim_org, monkeypatch):
-    monkeypatch.setattr(console_selectors, "PAGE_SIZE", 2)
+    monkeypatch.setattr(selectors, "PAGE_SIZE", 2)
     _provision(scim_org, "dan", "Ann", "cid", "bob", "eve")
     console = console_client_for(client, scim_org)
     with CaptureQueriesContext(connection) as queries:

@@ -33,6 +33,12 @@ def test_display_name_is_required(scim):
     assert response.status_code == 400 and body_of(response)["scimType"] == "invalidValue"
 
 
+def test_a_display_name_longer_than_its_column_is_400(scim):
+    response = scim.post("/Groups", group_body("x" * 256))
+    assert response.status_code == 400 and body_of(response)["scimType"] == "invalidValue"
+    assert "at most 255" in body_of(response)["detail"] and body_of(scim.get("/Groups"))["totalResults"] == 0
+
+
 def test_display_name_is_unique_in_the_org_ignoring_case(scim, other_scim):
     assert scim.post("/Groups", group_body("Sales")).status_code == 201
     duplicate = scim.post("/Groups", group_body("SALES"))

@@ -1,8 +1,9 @@
+import pytest
 from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from scim.models import ScimUser
+from scim.models import Group, ProvisioningEvent, ScimUser
 from tenants.models import AuditEvent, Membership
 from tenants.scoping import all_orgs_scope, org_scope
 from tests.factories import UserFactory, add_member
@@ -51,3 +52,53 @@ def test_staff_audit_log_is_read_only_and_filterable_by_org(client, scim_org):
     response = staff.get(reverse("admin:tenants_auditevent_changelist") + f"?org__id__exact={scim_org.pk}")
     assert response.status_code == 200
     assert staff.get(reverse("admin:tenants_auditevent_add")).status_code == 403
+
+
+def _one_of_each(scim_org):
+    """A SCIM user, a group and provisioning events, made by the IdP."""
+    scim = scim_client_for(Client(), scim_org)
+    user_id = scim.post("/Users", user_body("ann@example.com")).json()["id"]
+    scim.post("/Groups", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Team",
+                          "members": [{"value": user_id}]})
+    with org_scope(scim_org):
+        return {"scimuser": ScimUser.objects.get(), "group": Group.objects.get(),
+                "provisioningevent": ProvisioningEvent.objects.first()}
+
+
+@pytest.mark.parametrize("model", ["scimuser", "group", "provisioningevent"])
+def test_staff_cannot_delete_directory_rows_one_by_one_or_in_bulk(client, scim_org, model):
+    row = _one_of_each(scim_org)[model]
+    staff = _staff(client)
+    assert staff.get(reverse(f"admin:scim_{model}_delete", args=[row.pk])).status_code == 403
+    changelist = staff.get(reverse(f"admin:scim_{model}_changelist"))
+    assert changelist.status_code == 200
+    action_form = changelist.context["action_form"]  # None: no actions at all
+    actions = [name for name, _label in action_form.fields["action"].choices] if action_form else []
+    assert "delete_selected" not in actions and 'value="delete_selected"' not in changelist.content.decode()
+    refused = staff.post(reverse(f"admin:scim_{model}_changelist"),
+                         {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"})
+    assert refused.status_code in (200, 302)
+    with org_scope(scim_org):
+        assert type(row).objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.parametrize("model", ["scimuser", "group", "provisioningevent"])
+def test_staff_cannot_add_or_change_directory_rows(client, scim_org, model):
+    row = _one_of_each(scim_org)[model]
+    staff = _staff(client)
+    assert staff.get(reverse(f"admin:scim_{model}_add")).status_code == 403
+    page = staff.get(reverse(f"admin:scim_{model}_change", args=[row.pk]))
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+
+
+def test_staff_deactivation_is_one_version_and_one_audit_row_and_idempotent(client, scim_org):
+    _one_of_each(scim_org)
+    with org_scope(scim_org):
+        ann = ScimUser.objects.get()
+    staff = _staff(client)
+    for _ in range(2):
+        staff.post(reverse("admin:scim_scimuser_changelist"), {"action": "deactivate", "_selected_action": [ann.pk]})
+    ann.refresh_from_db()
+    assert ann.active is False and ann.version == 2
+    with org_scope(scim_org):
+        assert list(AuditEvent.objects.values_list("action", "actor_kind")) == [("scim_user.deactivated", "staff")]

@@ -135,6 +135,16 @@ def test_user_name_must_equal_primary_email_when_the_org_says_so(scim, scim_org)
     assert scim.post("/Users", user_body("ANN@example.com", emails=[{"value": "ann@example.com", "primary": True}])).status_code == 201
 
 
+@pytest.mark.parametrize("attribute,value", [
+    ("displayName", "x" * 256),
+    ("emails", [{"value": "a" * 250 + "@example.com", "primary": True}]),
+    ("emails", [{"value": "ann@example.com", "type": "t" * 33, "primary": True}]),
+])
+def test_a_value_longer_than_its_column_is_400_naming_it(scim, attribute, value):
+    detail = error_of(scim.post("/Users", user_body("ann@example.com", **{attribute: value})), 400, "invalidValue")["detail"]
+    assert "at most" in detail
+
+
 def test_user_name_need_not_equal_the_email_by_default(scim):
     assert scim.post("/Users", user_body("ann", emails=[{"value": "ann.lee@example.com", "primary": True}])).status_code == 201
 

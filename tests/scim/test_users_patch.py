@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from scim.models import ScimUser
+from scim.models import ScimUser, ScimUserEmail
 from tenants.scoping import org_scope
 
 from .conftest import user_body
@@ -111,3 +111,29 @@ def test_removing_active_removes_it_without_deactivating(scim, ann):
 def test_email_display_is_kept(scim, ann):
     result = patched(scim, ann, {"op": "replace", "path": 'emails[type eq "work"].display', "value": "Ann at work"})
     assert {"value": "ann@example.com", "display": "Ann at work", "type": "work", "primary": True} in result["emails"]
+
+
+def test_patching_only_active_writes_only_the_user_row(scim, ann, scim_org, django_assert_max_num_queries):
+    with org_scope(scim_org):
+        emails_before = list(ScimUserEmail.objects.order_by("id").values_list("id", "value", "type", "primary"))
+    # The credential, the locked row with its e-mails and groups, the org's domain rule, one UPDATE,
+    # the account follows, the audit row, the answer's read, the provisioning log; savepoints included.
+    with django_assert_max_num_queries(15) as captured:
+        result = patched(scim, ann, {"op": "replace", "path": "active", "value": False})
+    assert result["active"] is False and result["meta"]["version"] == 'W/"2"'
+    email_writes = [query["sql"] for query in captured.captured_queries
+                    if "scim_scimuseremail" in query["sql"] and not query["sql"].startswith("SELECT")]
+    assert email_writes == []
+    user_writes = [query["sql"] for query in captured.captured_queries
+                   if query["sql"].startswith('UPDATE "scim_scimuser"')]
+    assert len(user_writes) == 1 and '"version" = ("scim_scimuser"."version" + 1)' in user_writes[0]
+    assert '"display_name"' not in user_writes[0]  # only the columns that changed
+    with org_scope(scim_org):
+        assert list(ScimUserEmail.objects.order_by("id").values_list("id", "value", "type", "primary")) == emails_before
+
+
+def test_patching_an_email_rewrites_the_emails(scim, ann, scim_org):
+    result = patched(scim, ann, {"op": "replace", "path": 'emails[type eq "home"].value', "value": "ann@home.example"})
+    assert {"value": "ann@home.example", "type": "home", "primary": False} in result["emails"]
+    with org_scope(scim_org):
+        assert sorted(ScimUserEmail.objects.values_list("value", flat=True)) == ["ann@example.com", "ann@home.example"]

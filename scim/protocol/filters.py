@@ -177,10 +177,6 @@ def user_filter_q(filter_text: str, attributes: dict | None = None) -> Q:
         raise invalid_filter(f"The filter could not be evaluated: {error}") from None
 
 
-def group_filter_q(filter_text: str) -> Q:
-    return user_filter_q(filter_text, GROUP_ATTRIBUTES)
-
-
 def user_ordering(sort_by: str | None, sort_order: str | None, attributes: dict | None = None) -> list:
     """ORDER BY for sortBy/sortOrder (RFC 7644 §3.4.2.3), always ending with id for stable paging."""
     if not sort_by:

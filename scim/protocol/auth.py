@@ -17,7 +17,7 @@ SCOPE_BY_OPERATION = {
     "create": scopes.CREATE,
     "update": scopes.UPDATE,
     "delete": scopes.DELETE,
-    "bulk": None,  # any credential; each operation inside needs its own scope (scim.bulk)
+    "bulk": None,  # any credential; each operation inside needs its own scope (endpoints.bulk)
 }
 
 

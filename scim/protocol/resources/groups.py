@@ -1,8 +1,8 @@
 """Group <-> SCIM Group JSON (RFC 7643 §4.2), and PATCH operations on a group as set operations.
 
-A PATCH on a group is not applied to its JSON (as a user's is, scim.patch): with 50,000 members that
+A PATCH on a group is not applied to its JSON (as a user's is, scim.protocol.patch): with 50,000 members that
 would read and rewrite them all. Each operation becomes one step on the membership set instead
-(add / remove / remove all / replace) that scim.group_services runs as one SQL statement. IdP shapes:
+(add / remove / remove all / replace) that scim.services.groups runs as one SQL statement. IdP shapes:
 - Okta: rename as a path-less replace whose value repeats the group `id` (ignored, read-only);
   removal as `members[value eq "id"]`; additions as path `members` with [{value, display}];
   a full push replaces `members`, an empty group with `value: []`; several ops in one request.
@@ -15,36 +15,22 @@ would read and rewrite them all. Each operation becomes one step on the membersh
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from django_scim.constants import SchemaURI
 from scim2_filter_parser import ast as scim_ast
 from scim2_filter_parser.lexer import SCIMLexer
 from scim2_filter_parser.parser import SCIMParser
 
-from .adapters import as_string, lowered, resource_meta
-from .errors import invalid_path, invalid_value
-from .patch import patch_operations
-from .schemas import scim_base_url
+from scim.models import Group
+from scim.values import GroupValues, MemberStep
+
+from ..errors import invalid_path, invalid_value
+from ..locations import group_location, scim_base_url, user_location
+from ..patch import patch_operations
+from .attributes import as_string, lowered, resource_meta
 
 GROUP_READ_ONLY = {"id", "meta", "schemas"}
 _MEMBERS_FILTER_PATH = re.compile(r"^members\[(?P<filter>.+)\]$", re.IGNORECASE)
-
-
-@dataclass
-class GroupValues:
-    """What a request says a group should be; member_ids None: the request doesn't set members."""
-
-    fields: dict = field(default_factory=dict)
-    member_ids: list[str] | None = None
-
-
-@dataclass
-class MemberStep:
-    """One set operation on the members: add, remove, remove_all or replace `user_ids`."""
-
-    action: str
-    user_ids: list[str] = field(default_factory=list)
 
 
 def member_ids_from_scim(value, attribute: str = "members") -> list[str]:
@@ -152,20 +138,16 @@ def group_patch_steps(body) -> tuple[dict, list[MemberStep]]:
     return fields, steps
 
 
-def group_location(group) -> str:
-    return f"{scim_base_url()}/Groups/{group.public_id}"
+def member_to_scim(public_id: str, display: str, base: str) -> dict:
+    return {"value": public_id, "display": display, "$ref": user_location(public_id, base), "type": "User"}
 
 
-def member_to_scim(public_id: str, display: str) -> dict:
-    return {"value": public_id, "display": display, "$ref": f"{scim_base_url()}/Users/{public_id}", "type": "User"}
-
-
-def group_to_scim(group, members: list[dict] | None = None) -> dict:
+def group_to_scim(group: Group, members: list[dict] | None = None, base: str | None = None) -> dict:
     """The Group without `members` when members is None (the caller streams them, or they're excluded)."""
     resource = {"schemas": [SchemaURI.GROUP], "id": group.public_id, "displayName": group.display_name}
     if group.external_id:
         resource["externalId"] = group.external_id
     if members is not None:
         resource["members"] = members
-    resource["meta"] = resource_meta("Group", group, group_location(group))
+    resource["meta"] = resource_meta("Group", group, group_location(group.public_id, base or scim_base_url()))
     return resource

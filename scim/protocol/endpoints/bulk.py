@@ -1,6 +1,8 @@
-"""POST /Bulk (RFC 7644 §3.7): many operations in one request, each run by the same view code as
-its own request would be (scope checks, services, errors), with bulkId references resolved.
+"""POST /Bulk (RFC 7644 §3.7): many operations in one request, each dispatched to the same endpoint
+handler as its own request would be (scope check, services, errors), with bulkId references resolved.
 
+- An operation's path is resolved against the protocol's own urlconf (scim.protocol.urls), so it
+  names the same endpoints at whatever prefix the SCIM root is mounted.
 - Operations run in order, each in its own transaction; a bulk request is not atomic (§3.7).
 - "bulkId:x" anywhere in an operation's path or data becomes the id that operation x created; a
   reference to an operation that hasn't run or failed makes that operation fail with 409.
@@ -11,27 +13,26 @@ its own request would be (scope checks, services, errors), with bulkId reference
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 
-from django.http import HttpRequest, QueryDict
+from django.http import QueryDict
 from django.urls import Resolver404, resolve
-from django_scim.constants import SchemaURI
 
-from . import schemas
-from .auth import require_scope
-from .errors import ScimError, error_response, invalid_syntax, invalid_value, scim_json_response
-from .views import ScimView
+from ..auth import require_scope
+from ..discovery import MAX_BULK_OPERATIONS, MAX_BULK_PAYLOAD_BYTES
+from ..errors import ScimError, invalid_syntax, invalid_value
+from .base import Endpoint, ScimRequest, ScimResult, error_result, respond
 
 log = logging.getLogger(__name__)
-MAX_OPERATIONS = schemas.MAX_BULK_OPERATIONS
-MAX_PAYLOAD_BYTES = schemas.MAX_BULK_PAYLOAD_BYTES
+MAX_OPERATIONS = MAX_BULK_OPERATIONS
+MAX_PAYLOAD_BYTES = MAX_BULK_PAYLOAD_BYTES
 BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 BULK_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
+PROTOCOL_URLCONF = "scim.protocol.urls"
+# The endpoints a bulk operation may address (url names in scim.protocol.urls).
+RESOURCE_ENDPOINTS = {"users", "user", "groups", "group"}
 _BULK_REFERENCE = re.compile(r"bulkId:([\w.\-~]+)")
-# The resource endpoints a bulk operation may address (url names in scim.urls).
-_RESOURCE_VIEWS = {"scim:users", "scim:user", "scim:groups", "scim:group"}
 
 
 class UnresolvedBulkId(Exception):
@@ -56,16 +57,27 @@ def _too_large(detail: str) -> ScimError:
     return ScimError(413, detail)
 
 
-class BulkView(ScimView):
+def _resource_endpoint(path: str) -> tuple[Endpoint, dict]:
+    """The endpoint a bulk operation's path names, and its path kwargs (a user or group id)."""
+    try:
+        match = resolve(path, urlconf=PROTOCOL_URLCONF)
+    except Resolver404:
+        match = None
+    if match is None or match.url_name not in RESOURCE_ENDPOINTS:
+        raise ScimError(404, f"There is no resource endpoint at {path}.")
+    return match.func.view_initkwargs["endpoint"], match.kwargs
+
+
+class Bulk(Endpoint):
     operations = {"POST": "bulk"}
 
-    def post(self, request):
-        declared = request.headers.get("Content-Length")
+    def post(self, request: ScimRequest) -> ScimResult:
+        declared = request.declared_length
         if declared and declared.isdigit() and int(declared) > MAX_PAYLOAD_BYTES:
             raise _too_large(f"The request is larger than maxPayloadSize ({MAX_PAYLOAD_BYTES} bytes).")
-        if len(request.body) > MAX_PAYLOAD_BYTES:
+        if len(request.read_body()) > MAX_PAYLOAD_BYTES:
             raise _too_large(f"The request is larger than maxPayloadSize ({MAX_PAYLOAD_BYTES} bytes).")
-        body = {key.lower(): value for key, value in self.json_body().items()}
+        body = {key.lower(): value for key, value in request.json().items()}
         if BULK_REQUEST not in (body.get("schemas") or []):
             raise invalid_value(f"A bulk request lists the schema {BULK_REQUEST}.")
         operations = body.get("operations")
@@ -79,39 +91,41 @@ class BulkView(ScimView):
         created: dict[str, str] = {}
         results, errors = [], 0
         for operation in operations:
-            result = self.run_operation({key.lower(): value for key, value in operation.items()}, created)
+            result = self.run_operation(request, {key.lower(): value for key, value in operation.items()}, created)
             results.append(result)
             if int(result["status"]) >= 400:
                 errors += 1
                 if fail_on_errors is not None and errors >= fail_on_errors:
                     break
-        return scim_json_response({"schemas": [BULK_RESPONSE], "Operations": results})
+        return ScimResult(200, {"schemas": [BULK_RESPONSE], "Operations": results})
 
-    def run_operation(self, operation: dict, created: dict[str, str]) -> dict:
+    def run_operation(self, request: ScimRequest, operation: dict, created: dict[str, str]) -> dict:
         method = str(operation.get("method", "")).upper()
         bulk_id = operation.get("bulkid")
         result = {"method": method}
         if bulk_id is not None:
             result["bulkId"] = bulk_id
         try:
-            response = self.operation_response(operation, method, bulk_id, created)
+            answer = self.operation_result(request, operation, method, bulk_id, created)
         except ScimError as error:
-            response = error_response(error)
+            answer = error_result(error)
         except Exception:  # one operation's failure is its own 500, not the whole request's
             log.exception("SCIM bulk operation failed")
-            response = error_response(ScimError(500, "The server could not complete this operation."))
-        result["status"] = str(response.status_code)
-        if response.has_header("Location"):
-            result["location"] = response["Location"]
-            if method == "POST" and bulk_id is not None and response.status_code == 201:
-                created[str(bulk_id)] = response["Location"].rstrip("/").rpartition("/")[2]
-        if response.has_header("ETag"):
-            result["version"] = response["ETag"]
-        if response.status_code >= 400:
-            result["response"] = json.loads(response.content)
+            answer = error_result(ScimError(500, "The server could not complete this operation."))
+        result["status"] = str(answer.status)
+        location = answer.headers.get("Location")
+        if location:
+            result["location"] = location
+            if method == "POST" and bulk_id is not None and answer.status == 201:
+                created[str(bulk_id)] = location.rstrip("/").rpartition("/")[2]
+        if "ETag" in answer.headers:
+            result["version"] = answer.headers["ETag"]
+        if answer.status >= 400:
+            result["response"] = answer.body
         return result
 
-    def operation_response(self, operation: dict, method: str, bulk_id, created: dict[str, str]):
+    def operation_result(self, request: ScimRequest, operation: dict, method: str, bulk_id,
+                         created: dict[str, str]) -> ScimResult:
         if method not in ("POST", "PUT", "PATCH", "DELETE"):
             raise invalid_value(f"A bulk operation's method is POST, PUT, PATCH or DELETE, not {method or 'none'}.")
         if method == "POST" and not isinstance(bulk_id, str):
@@ -126,25 +140,12 @@ class BulkView(ScimView):
             raise ScimError(409, f"bulkId:{missing} does not name an operation of this request that succeeded "
                                  "before this one.", "invalidValue") from None
         path, _, query = path.partition("?")
-        try:
-            match = resolve("/scim/v2" + path)
-        except Resolver404:
-            match = None
-        if match is None or f"{match.namespace}:{match.url_name}" not in _RESOURCE_VIEWS:
-            raise ScimError(404, f"There is no resource endpoint at {path}.")
-        view_class = match.func.view_class
-        if method not in view_class.operations:
+        endpoint, kwargs = _resource_endpoint(path)
+        if method not in endpoint.operations:
             raise ScimError(405, f"{method} is not supported on {path}.")
-        require_scope(self.principal, view_class.operations[method])
-        inner = HttpRequest()
-        inner.method, inner.path = method, "/scim/v2" + path
-        inner.GET = QueryDict(query)
-        inner._body = json.dumps(data).encode() if data is not None else b""
-        if operation.get("version"):
-            inner.META["HTTP_IF_MATCH"] = str(operation["version"])
-        view = view_class()
-        view.setup(inner, **match.kwargs)
-        view.principal = self.principal
-        view.touched_user_id = view.touched_group_id = ""
-        view.request_json = None
-        return getattr(view, method.lower())(inner, **match.kwargs)
+        require_scope(request.principal, endpoint.operations[method])
+        version = operation.get("version")
+        return respond(endpoint, ScimRequest(
+            principal=request.principal, method=method, kwargs=kwargs, params=QueryDict(query),
+            if_match=str(version) if version else None, address=request.address, data=data,
+        ))

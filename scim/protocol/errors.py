@@ -1,14 +1,12 @@
-"""SCIM errors (RFC 7644 §3.12) built on django-scim2's exception classes, and their HTTP responses."""
+"""SCIM errors (RFC 7644 §3.12) built on django-scim2's exception classes, and the one translation of
+the directory's domain errors into them (scim_error_from)."""
 
 from __future__ import annotations
 
-import json
-
-from django.http import HttpResponse
+from django.core.exceptions import ValidationError
 from django_scim import exceptions as scim_exceptions
-from django_scim.constants import SchemaURI
 
-SCIM_CONTENT_TYPE = "application/scim+json"
+from tenants.errors import Conflict, NotFound, PreconditionFailed
 
 
 class ScimError(scim_exceptions.SCIMException):
@@ -46,18 +44,23 @@ def not_found(resource_id: str) -> ScimError:
     return ScimError(404, f"Resource {resource_id} not found.")
 
 
-def scim_json_response(body: dict | None, status: int = 200, headers: dict | None = None) -> HttpResponse:
-    content = b"" if body is None else json.dumps(body).encode()
-    response = HttpResponse(content, status=status, content_type=SCIM_CONTENT_TYPE if body is not None else None)
-    if body is None:
-        del response["Content-Type"]
-    for key, value in (headers or {}).items():
-        response[key] = value
-    return response
+def _validation_detail(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):  # full_clean: name the field each message is about
+        return " ".join(f"{field}: {message}" for field, messages in error.message_dict.items()
+                        for message in messages)
+    return " ".join(error.messages)
 
 
-def error_response(error: ScimError) -> HttpResponse:
-    return scim_json_response(error.to_dict(), status=error.status, headers=error.headers)
-
-
-ERROR_SCHEMA = SchemaURI.ERROR
+def scim_error_from(error: Exception) -> ScimError | None:
+    """The SCIM error for a domain error a service or selector raised (None: not one of them)."""
+    if isinstance(error, ScimError):
+        return error
+    if isinstance(error, ValidationError):
+        return invalid_value(_validation_detail(error))
+    if isinstance(error, Conflict):
+        return uniqueness(str(error))
+    if isinstance(error, NotFound):
+        return ScimError(404, str(error))
+    if isinstance(error, PreconditionFailed):
+        return ScimError(412, str(error))
+    return None

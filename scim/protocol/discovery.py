@@ -13,18 +13,16 @@ from django.conf import settings
 from django_scim.constants import SchemaURI
 from django_scim.schemas import ALL as LIBRARY_SCHEMAS
 
+from .locations import scim_base_url
+
 SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 MAX_RESULTS = 200
 DEFAULT_COUNT = 100
-# Enforced by scim.bulk (413 beyond either, RFC 7644 §3.7.4).
+# Enforced by endpoints.bulk (413 beyond either, RFC 7644 §3.7.4).
 MAX_BULK_OPERATIONS = 1000
 MAX_BULK_PAYLOAD_BYTES = 1024 * 1024
 
 UNSUPPORTED_USER_ATTRIBUTES = {"profileUrl", "ims", "photos", "entitlements", "roles", "x509Certificates"}
-
-
-def scim_base_url() -> str:
-    return settings.PUBLIC_BASE_URL + "/scim/v2"
 
 
 def _library_schema(schema_id: str) -> dict:
@@ -117,13 +115,3 @@ def service_provider_config() -> dict:
         ],
     }
     return _with_meta(document, "ServiceProviderConfig", "ServiceProviderConfig")
-
-
-def list_response(resources: list[dict], total: int | None = None, start_index: int = 1) -> dict:
-    return {
-        "schemas": [SchemaURI.LIST_RESPONSE],
-        "totalResults": len(resources) if total is None else total,
-        "startIndex": start_index,
-        "itemsPerPage": len(resources),
-        "Resources": resources,
-    }

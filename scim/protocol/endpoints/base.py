@@ -1,0 +1,189 @@
+"""What every SCIM handler speaks: a ScimRequest in, a ScimResult out, and `respond`, which runs one.
+
+A ScimRequest is built by the HTTP view from a Django request, or by Bulk from one of its
+operations; a ScimResult is rendered by the HTTP view as a response, or by Bulk as an operation's
+result. Handlers never see an HttpRequest, so both paths run the same code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django_scim.constants import SchemaURI
+
+from oauthapps.credentials import Principal
+from tenants.audit import Actor
+from tenants.errors import Conflict, NotFound, PreconditionFailed
+
+from scim.models import etag_matches
+
+from ..discovery import DEFAULT_COUNT, MAX_RESULTS
+from ..errors import ScimError, invalid_syntax, invalid_value, scim_error_from
+from ..filters import user_filter_q, user_ordering
+
+NO_DATA = object()
+
+
+def _refuse_non_json_constant(name: str):
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity).")
+
+
+@dataclass
+class ScimRequest:
+    """One SCIM operation: who asks (principal), what (method, path kwargs, query parameters, body)."""
+
+    principal: Principal | None
+    method: str
+    kwargs: dict = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    if_match: str | None = None
+    if_none_match: str | None = None
+    address: str | None = None
+    # The body: Bulk gives an operation's data already parsed; HTTP gives a reader of the raw bytes,
+    # called only by handlers that take a body (a GET or DELETE with a huge body is not read).
+    data: Any = NO_DATA
+    read_body: Callable[[], bytes] = lambda: b""
+    declared_length: str | None = None
+    # Filled while handling, for the provisioning log: the parsed body and the resource touched.
+    logged_body: Any = None
+    user_id: str = ""
+    group_id: str = ""
+
+    @property
+    def org(self):
+        return self.principal.org
+
+    @property
+    def actor(self) -> Actor:
+        """Who the audit log says acted: the IdP's credential, from the client's address."""
+        return Actor.credential(self.principal.credential_label, address=self.address)
+
+    def json(self) -> dict:
+        """The body as a JSON object, or a SCIM 400 (invalidSyntax, or invalidValue for a NUL)."""
+        if self.data is NO_DATA:
+            try:
+                self.logged_body = json.loads(self.read_body() or b"null", parse_constant=_refuse_non_json_constant)
+            except (ValueError, UnicodeDecodeError):
+                raise invalid_syntax("The request body is not valid JSON.") from None
+        else:
+            self.logged_body = self.data
+        if not isinstance(self.logged_body, dict):
+            raise invalid_syntax("The request body must be a JSON object.")
+        if "\\u0000" in json.dumps(self.logged_body):
+            # PostgreSQL stores no NUL in text or jsonb; refuse it before it reaches either.
+            self.logged_body = None
+            raise invalid_value("Text in the request may not contain NUL characters.")
+        return self.logged_body
+
+
+@dataclass
+class ScimResult:
+    """What a handler answers: a status, a JSON body or a stream of one (a big group), and headers."""
+
+    status: int
+    body: dict | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    stream: Iterable[bytes] | None = None
+
+    @property
+    def scim_type(self) -> str:
+        return (self.body or {}).get("scimType", "") if self.status >= 400 else ""
+
+
+def error_result(error: ScimError) -> ScimResult:
+    return ScimResult(error.status, error.to_dict(), dict(error.headers))
+
+
+class Endpoint:
+    """A SCIM endpoint: the operation (scope, see scim.protocol.auth) each HTTP method needs, and a
+    handler method of the same name, lower-cased, for each."""
+
+    operations: dict[str, str | None] = {}
+
+    def handler(self, method: str) -> Callable[[ScimRequest], ScimResult]:
+        return getattr(self, method.lower())
+
+
+# What handlers may raise besides ScimError: the directory's domain errors.
+DOMAIN_ERRORS = (ValidationError, Conflict, NotFound, PreconditionFailed)
+
+
+def respond(endpoint: Endpoint, request: ScimRequest) -> ScimResult:
+    """Run `endpoint`'s handler for the request's method. SCIM errors and the directory's domain
+    errors become SCIM error results here, the one place they are translated (scim_error_from)."""
+    try:
+        return endpoint.handler(request.method)(request)
+    except (ScimError, *DOMAIN_ERRORS) as error:
+        return error_result(scim_error_from(error))
+
+
+# --- pieces several handlers share -----------------------------------------------------------------
+
+
+def attribute_list(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(item) for item in value if str(item).strip()]
+    return [part for part in str(value).split(",") if part.strip()]
+
+
+def projection(params: Mapping) -> tuple[list[str], list[str]]:
+    """attributes and excludedAttributes (RFC 7644 §3.4.2.5)."""
+    return attribute_list(params.get("attributes")), attribute_list(params.get("excludedAttributes"))
+
+
+def integer(value, name: str, default: int) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise invalid_value(f"{name} must be an integer.") from None
+
+
+def list_query(params: Mapping, attributes: dict | None = None) -> dict:
+    """filter, startIndex, count, sortBy and sortOrder (RFC 7644 §3.4.2) as the keyword arguments of
+    a page selector; `attributes`: the filter map of the resource type (Users' by default)."""
+    filter_text = params.get("filter")
+    return {
+        "condition": user_filter_q(filter_text, attributes) if filter_text not in (None, "") else None,
+        "start_index": max(integer(params.get("startIndex"), "startIndex", 1), 1),
+        "count": min(max(integer(params.get("count"), "count", DEFAULT_COUNT), 0), MAX_RESULTS),
+        "ordering": user_ordering(params.get("sortBy"), params.get("sortOrder"), attributes),
+    }
+
+
+def not_modified(request: ScimRequest, resource) -> ScimResult | None:
+    """304 when If-None-Match names the resource's current ETag."""
+    if request.if_none_match and etag_matches(request.if_none_match, resource.etag):
+        return ScimResult(304, headers={"ETag": resource.etag})
+    return None
+
+
+def list_response(resources: list[dict], total: int | None = None, start_index: int = 1) -> dict:
+    return {
+        "schemas": [SchemaURI.LIST_RESPONSE],
+        "totalResults": len(resources) if total is None else total,
+        "startIndex": start_index,
+        "itemsPerPage": len(resources),
+        "Resources": resources,
+    }
+
+
+class SearchEndpoint(Endpoint):
+    """POST /<Resource>/.search (RFC 7644 §3.4.3): the query parameters as a SearchRequest body.
+    Mixed into a collection endpoint, whose `search(request, params)` it calls."""
+
+    operations = {"POST": "list"}
+
+    def post(self, request: ScimRequest) -> ScimResult:
+        body = dict(request.json())
+        schemas_given = body.get("schemas") or [SchemaURI.SERACH_REQUEST]
+        if SchemaURI.SERACH_REQUEST not in schemas_given:
+            raise invalid_value(f"A search request lists the schema {SchemaURI.SERACH_REQUEST}.")
+        return self.search(request, body)

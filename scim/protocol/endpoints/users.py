@@ -1,0 +1,96 @@
+"""/Users: list and search, create, and one user's read, replace (PUT), PATCH and delete."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from scim import selectors
+from scim.models import ScimUser
+from scim.services import users as services
+
+from ..locations import scim_base_url, user_location
+from ..patch import apply_patch
+from ..resources.attributes import project
+from ..resources.users import user_to_scim, user_values_from_scim
+from .base import (
+    Endpoint,
+    ScimRequest,
+    ScimResult,
+    SearchEndpoint,
+    attribute_list,
+    list_query,
+    list_response,
+    not_modified,
+    projection,
+)
+
+
+def user_result(user: ScimUser, params: Mapping, status: int = 200, headers: dict | None = None,
+                base: str | None = None) -> ScimResult:
+    """The user as its resource, projected as the request asks, with its ETag."""
+    resource = project(user_to_scim(user, base), *projection(params))
+    return ScimResult(status, resource, {"ETag": user.etag, **(headers or {})})
+
+
+class UserCollection(Endpoint):
+    operations = {"GET": "list", "POST": "create"}
+
+    def get(self, request: ScimRequest) -> ScimResult:
+        return self.search(request, request.params)
+
+    def post(self, request: ScimRequest) -> ScimResult:
+        values = user_values_from_scim(request.json())
+        created = services.scim_user_create(org=request.org, actor=request.actor, values=values)
+        request.user_id = created.public_id
+        user = selectors.scim_user_get(org=request.org, public_id=created.public_id)
+        base = scim_base_url()
+        return user_result(user, request.params, status=201, headers={"Location": user_location(user.public_id, base)},
+                           base=base)
+
+    def search(self, request: ScimRequest, params: Mapping) -> ScimResult:
+        query = list_query(params)
+        total, users = selectors.scim_users_page(org=request.org, **query)
+        attributes, excluded = projection(params)
+        base = scim_base_url()
+        resources = [project(user_to_scim(user, base), attributes, excluded) for user in users]
+        return ScimResult(200, list_response(resources, total=total, start_index=query["start_index"]))
+
+
+class UserSearch(SearchEndpoint, UserCollection):
+    pass
+
+
+class UserResource(Endpoint):
+    operations = {"GET": "read", "PUT": "update", "PATCH": "update", "DELETE": "delete"}
+
+    def get(self, request: ScimRequest) -> ScimResult:
+        user = selectors.scim_user_get(org=request.org, public_id=request.kwargs["user_id"])
+        request.user_id = user.public_id
+        return not_modified(request, user) or user_result(user, request.params)
+
+    def put(self, request: ScimRequest) -> ScimResult:
+        body = request.json()
+        request.user_id = request.kwargs["user_id"]
+        user = services.scim_user_replace(org=request.org, actor=request.actor, public_id=request.user_id,
+                                          values=user_values_from_scim(body), if_match=request.if_match)
+        return user_result(selectors.scim_user_get(org=request.org, public_id=user.public_id), request.params)
+
+    def patch(self, request: ScimRequest) -> ScimResult:
+        body = request.json()
+        request.user_id = request.kwargs["user_id"]
+
+        def patched_values(locked: ScimUser):
+            # Applied to the row the service has locked: the PATCH sees the state it changes.
+            return user_values_from_scim(apply_patch(user_to_scim(locked), body), active_when_absent=None)
+
+        user = services.scim_user_update(org=request.org, actor=request.actor, public_id=request.user_id,
+                                         change=patched_values, if_match=request.if_match)
+        if "attributes" in request.params and not attribute_list(request.params.get("attributes")):
+            return ScimResult(204, headers={"ETag": user.etag})
+        return user_result(selectors.scim_user_get(org=request.org, public_id=user.public_id), request.params)
+
+    def delete(self, request: ScimRequest) -> ScimResult:
+        request.user_id = request.kwargs["user_id"]
+        services.scim_user_delete(org=request.org, actor=request.actor, public_id=request.user_id,
+                                  if_match=request.if_match)
+        return ScimResult(204)

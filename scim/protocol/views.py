@@ -1,0 +1,130 @@
+"""The HTTP side of SCIM 2.0: one Django view class that turns a request into a ScimRequest for its
+endpoint (scim.protocol.endpoints) and the ScimResult back into a response.
+
+Why not django-scim2's views: its SCIMView resolves the org through a getter applied after its
+own filter SQL (an OR escapes it), answers 501 to Entra's PATCH shapes, can't sort, has no ETag and
+counts by iterating. Subclassing would mean overriding every method, so this service reuses its
+exceptions, constants and schema documents and owns the request cycle.
+
+Every authenticated request runs inside org_scope(principal.org) and leaves one ProvisioningEvent
+(one INSERT). Discovery documents need no credential (RFC 7644 §4); they and requests refused with
+401 have no org, so they are not in any org's provisioning log (the request log still has them).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from contextlib import nullcontext
+
+from django.core.exceptions import RequestDataTooBig
+from django.db import transaction
+from django.http import HttpResponse, StreamingHttpResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from tenants.scoping import org_scope
+
+from scim.services.provisioning import provisioning_event_record
+
+from .auth import authenticate, require_scope
+from .endpoints.base import Endpoint, ScimRequest, ScimResult, error_result, respond
+from .errors import ScimError, invalid_value
+
+log = logging.getLogger(__name__)
+
+SCIM_CONTENT_TYPE = "application/scim+json"
+SECRET_KEYS = {"password", "client_secret", "token", "access_token", "refresh_token"}
+
+
+def without_secrets(value):
+    if isinstance(value, dict):
+        return {k: ("[removed]" if k.lower() in SECRET_KEYS else without_secrets(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_secrets(item) for item in value]
+    return value
+
+
+def http_response(result: ScimResult) -> HttpResponse:
+    if result.stream is not None:
+        response = StreamingHttpResponse(result.stream, status=result.status, content_type=SCIM_CONTENT_TYPE)
+    elif result.body is not None:
+        response = HttpResponse(json.dumps(result.body).encode(), status=result.status,
+                                content_type=SCIM_CONTENT_TYPE)
+    else:
+        response = HttpResponse(status=result.status)
+        del response["Content-Type"]
+    for key, value in result.headers.items():
+        response[key] = value
+    return response
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class ScimView(View):
+    """Every SCIM endpoint's view: method and scope check, credential, org scope, SCIM errors, the log.
+
+    The endpoint is given to as_view(endpoint=...) in scim.protocol.urls; Bulk finds it there too.
+    """
+
+    endpoint: Endpoint | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        started = time.monotonic()
+        principal = scim_request = None
+        try:
+            method = request.method.upper()
+            if method not in self.endpoint.operations:
+                raise ScimError(405, f"{method} is not supported here.")
+            if "\x00" in request.path or any("\x00" in key + value for key, value in request.GET.items()):
+                raise invalid_value("The URL contains a NUL character.")
+            operation = self.endpoint.operations[method]
+            if operation is not None:
+                principal = authenticate(request)
+                # Known org from here on: a 403 for a missing scope is in the org's log too.
+                require_scope(principal, operation)
+            scim_request = ScimRequest(
+                principal=principal, method=method, kwargs=kwargs, params=request.GET,
+                if_match=request.headers.get("If-Match"), if_none_match=request.headers.get("If-None-Match"),
+                address=request.META.get("REMOTE_ADDR"), read_body=lambda: request.body,
+                declared_length=request.headers.get("Content-Length"),
+            )
+            with org_scope(principal.org) if principal is not None else nullcontext():
+                result = respond(self.endpoint, scim_request)
+        except ScimError as error:
+            result = error_result(error)
+        except RequestDataTooBig:
+            result = error_result(ScimError(413, "The request body is too large."))
+        except Exception:
+            log.exception("SCIM request failed")
+            result = error_result(ScimError(500, "The server could not complete this request."))
+        if principal is not None:
+            self._record(request, principal, scim_request, result, started)
+        return http_response(result)
+
+    def _record(self, request, principal, scim_request: ScimRequest | None, result: ScimResult, started) -> None:
+        # A 404 names an id that is not this org's: it is in the path, not on any user's history.
+        touched = scim_request if scim_request is not None and result.status != 404 else None
+        try:
+            # A savepoint only inside an outer transaction (tests): a failed INSERT must not poison it.
+            # Requests themselves aren't atomic, so in production this stays one INSERT.
+            savepoint = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
+            with savepoint:
+                provisioning_event_record(
+                    org=principal.org, method=request.method.upper(), path=request.get_full_path(),
+                    credential_name=principal.credential_name, status=result.status, scim_type=result.scim_type,
+                    duration_ms=int((time.monotonic() - started) * 1000),
+                    user_public_id=touched.user_id if touched else "", group_public_id=touched.group_id if touched else "",
+                    request_body=without_secrets(scim_request.logged_body) if scim_request else None,
+                )
+        except Exception:  # The log must never turn a done write into an error.
+            log.exception("could not record provisioning event")
+
+
+class UnknownEndpointView(View):
+    """Any other path under the SCIM root: a SCIM 404 rather than Django's HTML one (RFC 7644 §3.12)."""
+
+    @method_decorator(csrf_exempt)
+    def dispatch(self, request, *args, **kwargs):
+        return http_response(error_result(ScimError(404, f"There is no SCIM endpoint at {request.path}.")))

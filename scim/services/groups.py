@@ -1,0 +1,128 @@
+"""Every write to the org's groups. Membership writes are set operations whose cost is O(k) in the
+k member ids a request names, whatever the group's size (DESIGN.md invariant 5):
+
+- the k SCIM ids resolve to user pks in one org-scoped query; an id that isn't a user of this org
+  (another org's, or none at all) is a ValidationError with the same words, and nothing is written;
+- add is one INSERT ... ON CONFLICT DO NOTHING, remove one DELETE ... WHERE user_id IN (...);
+- every write to a group first locks its row (SELECT ... FOR UPDATE), re-checks If-Match under
+  that lock and raises the version by exactly one, so concurrent PATCHes of one group are
+  serialised and all land (the union), and a stale If-Match is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
+
+from tenants.audit import Actor
+from tenants.errors import Conflict
+from tenants.models import Organization
+from tenants.scoping import org_bound
+
+from ..models import Group, GroupMembership, ScimUser
+from ..values import GroupValues, MemberStep
+
+
+def _user_pks(public_ids: Iterable[str]) -> dict[str, int]:
+    """SCIM user id -> pk for users of the current org, in one query; any unknown id is refused."""
+    public_ids = set(public_ids)
+    if not public_ids:
+        return {}
+    found = dict(ScimUser.objects.filter(public_id__in=public_ids).values_list("public_id", "pk"))
+    missing = sorted(public_ids - found.keys())
+    if missing:
+        # The same words whether the id is another org's or never existed (invariant 1).
+        raise ValidationError(f"No user of this organization has the id {missing[0]}.", code="unknown_member")
+    return found
+
+
+def _check_unique(fields: dict, exclude_pk: int | None) -> None:
+    others = Group.objects.exclude(pk=exclude_pk)
+    name = fields.get("display_name")
+    if name and others.filter(Exact(Lower("display_name"), name.lower())).exists():
+        raise Conflict(f"A group with displayName {name} already exists.")
+    external_id = fields.get("external_id")
+    if external_id and others.filter(external_id=external_id).exists():
+        raise Conflict(f"A group with externalId {external_id} already exists.")
+
+
+def _uniqueness_race() -> Conflict:
+    # A concurrent request won the race _check_unique looked for; the database's constraint said so.
+    return Conflict("A group with this displayName or externalId already exists.")
+
+
+def _add_members(group: Group, user_pks) -> None:
+    GroupMembership.objects.bulk_create(
+        [GroupMembership(org_id=group.org_id, group_id=group.pk, user_id=pk) for pk in user_pks],
+        ignore_conflicts=True,  # INSERT ... ON CONFLICT DO NOTHING: adding a member twice is a no-op.
+    )
+
+
+def _apply_steps(group: Group, steps: list[MemberStep], pks: dict[str, int]) -> None:
+    memberships = GroupMembership.objects.filter(group_id=group.pk)
+    for step in steps:
+        step_pks = [pks[public_id] for public_id in step.user_ids]
+        if step.action == "add":
+            _add_members(group, step_pks)
+        elif step.action == "remove":
+            memberships.filter(user_id__in=step_pks).delete()
+        elif step.action == "remove_all":
+            memberships.delete()
+        else:  # replace: the new set is exactly step_pks
+            memberships.exclude(user_id__in=step_pks).delete()
+            _add_members(group, step_pks)
+
+
+def _clean(group: Group) -> None:
+    group.full_clean(exclude=["org", "public_id"], validate_unique=False, validate_constraints=False)
+
+
+@org_bound
+def group_create(*, org: Organization, actor: Actor, values: GroupValues) -> Group:
+    """A new group with its members; all or nothing."""
+    with transaction.atomic():
+        group = Group(org=org, **values.fields)
+        _clean(group)
+        _check_unique(values.fields, exclude_pk=None)
+        pks = _user_pks(values.member_ids or [])
+        Group.objects.insert_new(group, _uniqueness_race())
+        _add_members(group, pks.values())
+    return group
+
+
+@org_bound
+def group_update(*, org: Organization, actor: Actor, public_id: str, fields: dict, steps: list[MemberStep],
+                 if_match: str | None = None) -> Group:
+    """PATCH: set `fields` and run the member `steps` in order. All or nothing: ids resolve and names
+    are checked before anything is written."""
+    with transaction.atomic():
+        group = Group.objects.locked_for_write(public_id, if_match, "group")
+        pks = _user_pks(public_id for step in steps for public_id in step.user_ids)
+        for name, value in fields.items():
+            setattr(group, name, value)
+        _clean(group)
+        if fields:
+            _check_unique(fields, exclude_pk=group.pk)
+        Group.objects.write_next_version(group, fields, _uniqueness_race())
+        _apply_steps(group, steps, pks)
+    return group
+
+
+@org_bound
+def group_replace(*, org: Organization, actor: Actor, public_id: str, values: GroupValues,
+                  if_match: str | None = None) -> Group:
+    """PUT: the group becomes exactly `values`, its member set included."""
+    return group_update(org=org, actor=actor, public_id=public_id, fields=values.fields,
+                        steps=[MemberStep("replace", values.member_ids or [])], if_match=if_match)
+
+
+@org_bound
+def group_delete(*, org: Organization, actor: Actor, public_id: str, if_match: str | None = None) -> None:
+    with transaction.atomic():
+        group = Group.objects.locked_for_write(public_id, if_match, "group")
+        GroupMembership.objects.filter(group_id=group.pk).delete()
+        group.delete()

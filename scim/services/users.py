@@ -1,0 +1,248 @@
+"""Every write to the directory's users: create, replace (PUT), update (PATCH), delete, deactivate.
+
+Each service is bound to its org and runs in one transaction. A write to an existing user loads and
+locks its row itself, re-checks If-Match under that lock and raises `version` by exactly one in the
+database, so concurrent writers never lose an acknowledged write. It writes only what changed: a
+PATCH of `active` leaves the e-mails alone. The org's rules (verified domains, userName = primary
+e-mail, one primary e-mail) are checked here so every caller gets them. Errors are domain errors
+(tenants.errors, ValidationError). Deactivations and reactivations are audited with the actor that
+caused them (the IdP's credential, or staff); the provisioning log covers every other SCIM write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, F
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
+from django.utils import timezone
+
+from config.celery import enqueue_on_commit
+from tenants import audit
+from tenants.audit import Actor
+from tenants.errors import Conflict
+from tenants.models import Organization
+from tenants.scoping import org_bound
+from tenants.selectors import domains_blocking_provisioning
+
+from ..models import Group, GroupMembership, ScimUser, ScimUserEmail
+from ..values import UserValues
+
+# Fields full_clean leaves to others: the org is the service's, public_id is made on save, and
+# `active` may be None (removed by a PATCH) although the field is not blank=True.
+_NOT_CLEANED = ["org", "public_id", "active"]
+
+
+def _primary_email(values: UserValues) -> str | None:
+    primaries = [email["value"] for email in values.emails if email.get("primary")]
+    if primaries:
+        return primaries[0]
+    return values.emails[0]["value"] if len(values.emails) == 1 else None
+
+
+def _check_org_rules(org: Organization, values: UserValues) -> None:
+    for email in values.emails:
+        local, at, domain = email["value"].rpartition("@")
+        if not at or not local or not domain:
+            raise ValidationError(f"{email['value']} is not an e-mail address.", code="invalid")
+    if len(values.emails) > 1 and sum(1 for email in values.emails if email.get("primary")) != 1:
+        raise ValidationError("With more than one e-mail, exactly one must be primary.", code="invalid")
+    user_name = values.fields["user_name"]
+    if org.username_must_equal_primary_email:
+        primary = _primary_email(values)
+        if primary is None or primary.lower() != user_name.lower():
+            raise ValidationError("This organization requires userName to equal the primary e-mail.", code="invalid")
+    domains = {email["value"].rpartition("@")[2].lower() for email in values.emails}
+    if "@" in user_name:
+        domains.add(user_name.rpartition("@")[2].lower())
+    blocked = domains_blocking_provisioning(org=org, domains=sorted(domains))
+    if blocked:
+        raise ValidationError(
+            f"The domain {', '.join(blocked)} is not verified by this organization; verify it in the console "
+            "before provisioning users with it.", code="unverified_domain",
+        )
+
+
+def _check_unique(fields: dict, exclude_pk: int | None) -> None:
+    others = ScimUser.objects.exclude(pk=exclude_pk)
+    # lower(user_name) = ...: the expression of the (org, lower(user_name)) unique index.
+    if others.filter(Exact(Lower("user_name"), fields["user_name"].lower())).exists():
+        raise Conflict(f"A user with userName {fields['user_name']} already exists.")
+    external_id = fields.get("external_id")
+    if external_id and others.filter(external_id=external_id).exists():
+        raise Conflict(f"A user with externalId {external_id} already exists.")
+
+
+def _email_rows(user: ScimUser, emails: list[dict]) -> list[ScimUserEmail]:
+    rows = [
+        ScimUserEmail(org_id=user.org_id, user=user, value=email["value"], type=email.get("type", ""),
+                      display=email.get("display", ""), primary=bool(email.get("primary")))
+        for email in emails
+    ]
+    for row in rows:
+        row.full_clean(exclude=["org", "user"], validate_unique=False, validate_constraints=False)
+    return rows
+
+
+def _same_emails(current: list[ScimUserEmail], wanted: list[ScimUserEmail]) -> bool:
+    def key(email):
+        return email.value, email.type, email.primary, email.display
+
+    return [key(email) for email in current] == [key(email) for email in wanted]
+
+
+def _uniqueness_race() -> Conflict:
+    # A concurrent request won the race _check_unique looked for; the database's constraint said so.
+    return Conflict("A user with this userName or externalId already exists.")
+
+
+def _locked_user(public_id: str, if_match: str | None) -> ScimUser:
+    """The user with its e-mails and groups, its row locked and If-Match checked under the lock.
+
+    FOR NO KEY UPDATE: a concurrent group write that references this user (a foreign-key check,
+    FOR KEY SHARE) is not blocked, so the two never wait for each other.
+    """
+    return ScimUser.objects.with_emails_and_groups().locked_for_write(public_id, if_match, "user", no_key=True)
+
+
+def _write(org: Organization, actor: Actor, user: ScimUser, values: UserValues) -> ScimUser:
+    """Make the locked `user` exactly `values`, writing only the columns and e-mails that differ.
+
+    The row returned carries the new fields and version; its prefetched e-mails and groups are those
+    read under the lock (callers that render it read it again).
+    """
+    _check_org_rules(org, values)
+    changed = {name: value for name, value in values.fields.items() if getattr(user, name) != value}
+    was_deactivated = user.active is False
+    for name, value in changed.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=_NOT_CLEANED, validate_unique=False, validate_constraints=False)
+    emails = _email_rows(user, values.emails)
+    if {"user_name", "external_id"} & changed.keys():
+        _check_unique(values.fields, exclude_pk=user.pk)
+    ScimUser.objects.write_next_version(user, changed, _uniqueness_race())
+    if not _same_emails(list(user.emails.all()), emails):
+        ScimUserEmail.objects.filter(user_id=user.pk).delete()
+        ScimUserEmail.objects.bulk_create(emails)
+    _follow_active(org, actor, user, was_deactivated=was_deactivated,
+                   primary_email=next((e.value for e in emails if e.primary), None))
+    return user
+
+
+def _follow_active(org: Organization, actor: Actor, user: ScimUser, *, was_deactivated: bool,
+                   primary_email: str | None) -> None:
+    """When `active` turned false (or back), the person's access follows, and the audit log says who did it."""
+    deactivated = user.active is False
+    if deactivated == was_deactivated:
+        return
+    _sync_account_access(org, user, primary_email)
+    audit.record(org=org, actor=actor, action="scim_user.deactivated" if deactivated else "scim_user.reactivated",
+                 obj=user, detail={"userName": user.user_name})
+
+
+def _sync_account_access(org: Organization, user: ScimUser, primary_email: str | None) -> int:
+    """Make the console account that belongs to this SCIM user follow its `active` flag.
+
+    The account is the accounts.User, a member of this org, whose e-mail equals the SCIM user's
+    userName or primary e-mail. The OAuth tokens this org's applications issued to it are revoked
+    at once (access tokens deleted, refresh tokens revoked). The account itself (is_active, which
+    ends its sessions on their next request) changes only when this org is its only org: an org's
+    IdP never switches off a person other orgs also hold (DESIGN.md invariant 9). Reactivating
+    sets is_active True again (revoked tokens stay revoked: the client signs in again).
+    Returns how many accounts were found.
+    """
+    from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+
+    from accounts.models import User
+
+    addresses = {user.user_name.lower()} | ({primary_email.lower()} if primary_email else set())
+    accounts = User.objects.filter(email__in=addresses, memberships__org=org).distinct()
+    account_ids = list(accounts.values_list("pk", flat=True))
+    if not account_ids:
+        return 0
+    deactivated = user.active is False
+    only_here = (User.objects.filter(pk__in=account_ids).annotate(orgs=Count("memberships"))
+                 .filter(orgs=1).values("pk"))
+    User.objects.filter(pk__in=only_here).update(is_active=not deactivated)
+    if deactivated:
+        get_refresh_token_model().objects.filter(
+            user_id__in=account_ids, application__org=org, revoked__isnull=True).update(revoked=timezone.now())
+        get_access_token_model().objects.filter(user_id__in=account_ids, application__org=org).delete()
+    return len(account_ids)
+
+
+def _leave_groups(user: ScimUser) -> None:
+    """A deleted user leaves every group; those groups' versions rise by one."""
+    group_ids = GroupMembership.objects.filter(user_id=user.pk).values("group_id")
+    Group.objects.filter(pk__in=group_ids).update(version=F("version") + 1, last_modified=timezone.now())
+    GroupMembership.objects.filter(user_id=user.pk).delete()
+
+
+@org_bound
+def scim_user_create(*, org: Organization, actor: Actor, values: UserValues) -> ScimUser:
+    """Create a user from an IdP. Okta's password never reaches here (the protocol drops it)."""
+    with transaction.atomic():
+        _check_org_rules(org, values)
+        user = ScimUser(org=org, **values.fields)
+        user.full_clean(exclude=_NOT_CLEANED, validate_unique=False, validate_constraints=False)
+        emails = _email_rows(user, values.emails)
+        _check_unique(values.fields, exclude_pk=None)
+        ScimUser.objects.insert_new(user, _uniqueness_race())
+        ScimUserEmail.objects.bulk_create(emails)
+        if org.send_welcome_emails and emails:
+            from ..tasks import send_welcome_email
+
+            enqueue_on_commit(send_welcome_email, user_id=user.pk, org_id=org.pk)
+        # A user created inactive: whoever holds that e-mail here loses access, as on deactivation.
+        _follow_active(org, actor, user, was_deactivated=False,
+                       primary_email=next((e.value for e in emails if e.primary), None))
+    return user
+
+
+@org_bound
+def scim_user_replace(*, org: Organization, actor: Actor, public_id: str, values: UserValues,
+                      if_match: str | None = None) -> ScimUser:
+    """PUT: the user becomes exactly `values`; a change of `active` takes effect (and is audited)."""
+    with transaction.atomic():
+        return _write(org, actor, _locked_user(public_id, if_match), values)
+
+
+@org_bound
+def scim_user_update(*, org: Organization, actor: Actor, public_id: str,
+                     change: Callable[[ScimUser], UserValues], if_match: str | None = None) -> ScimUser:
+    """PATCH: `change` computes the new values from the locked row (its e-mails and groups prefetched).
+
+    The protocol passes a function that applies the PATCH operations to that row's SCIM form, so the
+    patch applies to the state this transaction holds, all or nothing: if `change` raises, nothing
+    is written.
+    """
+    with transaction.atomic():
+        user = _locked_user(public_id, if_match)
+        return _write(org, actor, user, change(user))
+
+
+@org_bound
+def scim_user_delete(*, org: Organization, actor: Actor, public_id: str, if_match: str | None = None) -> None:
+    """Delete the user; the groups it was in lose it and change version."""
+    with transaction.atomic():
+        user = _locked_user(public_id, if_match)
+        _leave_groups(user)
+        ScimUserEmail.objects.filter(user_id=user.pk).delete()
+        user.delete()
+
+
+@org_bound
+def scim_user_deactivate(*, org: Organization, actor: Actor, public_id: str) -> ScimUser:
+    """Set active=false as the IdP's PATCH would (the account loses access at once), audited; no-op if
+    already so. For staff: the IdP may reactivate the user on its next sync."""
+    with transaction.atomic():
+        user = _locked_user(public_id, if_match=None)
+        if user.active is False:
+            return user
+        ScimUser.objects.write_next_version(user, {"active": False}, _uniqueness_race())
+        _follow_active(org, actor, user, was_deactivated=False,
+                       primary_email=next((e.value for e in user.emails.all() if e.primary), None))
+    return user
