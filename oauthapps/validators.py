@@ -6,6 +6,7 @@ import base64
 import binascii
 import hashlib
 import logging
+from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import unquote_plus
 
@@ -127,6 +128,29 @@ class TenantOAuth2Validator(OAuth2Validator):
             return False
         return approver_may_still_act(grant.user, client)
 
+    # After validate_code, oauthlib reads the grant again; a concurrent exchange of the same code may
+    # have deleted it by then. That is a reuse: invalid_grant, never DOT's DoesNotExist (a 500).
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs):
+        with self._grant_of_a_concurrent_exchange(client, code):
+            return super().confirm_redirect_uri(client_id, code, redirect_uri, client, *args, **kwargs)
+
+    def get_code_challenge(self, code, request):
+        with self._grant_of_a_concurrent_exchange(request.client, code):
+            return super().get_code_challenge(code, request)
+
+    def get_code_challenge_method(self, code, request):
+        with self._grant_of_a_concurrent_exchange(request.client, code):
+            return super().get_code_challenge_method(code, request)
+
+    @staticmethod
+    @contextmanager
+    def _grant_of_a_concurrent_exchange(client, code):
+        try:
+            yield
+        except Grant.DoesNotExist:
+            revoke_tokens_of_reused_code(client, code)
+            raise oauth_errors.InvalidGrantError() from None
+
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
         """Rotation with reuse detection (DOT), plus tolerance for Okta sending one refresh token
         twice within seconds.
@@ -205,7 +229,13 @@ class TenantOAuth2Validator(OAuth2Validator):
             self._claim_code(request, token)
         if not getattr(request, "refresh_token_replay", False):
             return super()._save_bearer_token(token, request, *args, **kwargs)
-        previous = request.refresh_token_instance
+        with transaction.atomic():
+            # Held while minting: a concurrent replay's family revocation (which takes this lock
+            # first) then sees the whole new pair or none of it.
+            previous = RefreshToken.objects.select_for_update().get(pk=request.refresh_token_instance.pk)
+            self._mint_replacement_pair(token, request, previous)
+
+    def _mint_replacement_pair(self, token, request, previous):
         self._check_and_set_request_resource(request)
         expires = timezone.now() + timedelta(
             seconds=token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)

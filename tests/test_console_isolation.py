@@ -71,7 +71,7 @@ OBJECT_KWARGS = {
     "scim_group": _group,
     "guide": None,
 }
-SHARED_KWARGS = {"guide": {"slug": "okta"}}
+SHARED_KWARGS = {"guide": {"slug": "entra"}}
 
 
 def _fill(org):

@@ -14,6 +14,7 @@ from oauth2_provider.models import AbstractApplication
 
 from oauthapps import scopes
 from oauthapps.services import application_create
+from tenants.audit import Actor
 from tenants.models import Membership
 from tests.factories import TEST_PASSWORD, UserFactory, add_member
 from tests.oauthapps.oauth_flow import AUTHORIZE_PATH, TOKEN_PATH, new_code_verifier, oauth_session
@@ -77,7 +78,7 @@ def okta(django_db_setup, live_server, org, okta_callback):
     admin = UserFactory(email="admin@acme.example")
     add_member(org, admin, Membership.Role.ADMIN)
     application, secret = application_create(
-        org=org, actor=admin, grant_type=AbstractApplication.GRANT_AUTHORIZATION_CODE, name="Okta",
+        org=org, actor=Actor.member(admin), grant_type=AbstractApplication.GRANT_AUTHORIZATION_CODE, name="Okta",
         company_name="Acme", redirect_url=okta_callback.url, allow_loopback_http=True,
         scopes=[scopes.LIST, scopes.READ, scopes.OFFLINE_ACCESS],
     )

@@ -83,7 +83,8 @@ def _audit_rows(org):
     from tenants.models import AuditEvent
 
     with org_scope(org):
-        return list(AuditEvent.objects.order_by("id").values_list("action", "actor_kind", "actor_label", "object_id"))
+        return list(AuditEvent.objects.filter(action__startswith="scim_user.").order_by("id")
+                    .values_list("action", "actor_kind", "actor_label", "object_id"))
 
 
 def _credential_label(org, name="Okta"):
