@@ -44,6 +44,11 @@ class ConsentView(dot_views.AuthorizationView):
     template_name = "oauthapps/consent.html"
 
     def dispatch(self, request, *args, **kwargs):
+        if "approval_prompt" in request.GET:
+            # DOT lets the client ask for approval_prompt=auto, which skips this page (and its audit
+            # row) when a live token exists: every code here is approved by a person, every time.
+            request.GET = request.GET.copy()
+            del request.GET["approval_prompt"]
         client_id = request.POST.get("client_id") if request.method == "POST" else request.GET.get("client_id")
         application = application_for_client_id(client_id)
         if application is None:

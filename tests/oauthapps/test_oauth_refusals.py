@@ -397,3 +397,12 @@ def test_the_consent_page_names_the_app_its_org_and_its_scopes(client, org, admi
                  "Approve access", "Deny"):
         assert text in page
     assert scopes.DESCRIPTIONS[scopes.DELETE] not in page
+
+
+def test_approval_prompt_auto_never_skips_the_consent_page(client, admin, okta_app):
+    application, secret = okta_app
+    okta_tokens(client, admin, application, secret)  # a live token for this admin and app
+    url, _ = authorization_url(okta_session(application, secret), code_verifier=new_code_verifier())
+    parts = urlsplit(url)
+    response = client.get(f"{parts.path}?{parts.query}&approval_prompt=auto")
+    assert response.status_code == 200 and b"Approve access" in response.content
