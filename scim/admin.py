@@ -8,7 +8,7 @@ through the directory's service and is audited with the staff member as the acto
 from django.contrib import admin, messages
 from django.db.models import Count
 
-from tenants.admin import ReadOnlyModelAdmin
+from tenants.admin import ReadOnlyInline, ReadOnlyModelAdmin
 
 from .models import Group, ProvisioningEvent, ScimUser, ScimUserEmail
 from .services.users import scim_user_deactivate
@@ -24,21 +24,10 @@ class DirectoryAdmin(ReadOnlyModelAdmin):
         return [field.name for field in self.model._meta.fields]
 
 
-class ScimUserEmailInline(admin.TabularInline):
+class ScimUserEmailInline(ReadOnlyInline):
     model = ScimUserEmail
-    extra = 0
     fields = ("value", "type", "primary", "display")
     readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ScimUser)

@@ -26,6 +26,22 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown beside their parent that staff read only (tenant data changes through services)."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def _take_over(unsaved, saved) -> None:
     """Make the admin's unsaved instance the row a service created, so the admin's history entry and
     redirect point at it."""
@@ -36,23 +52,13 @@ def _refusal(error: Exception) -> str:
     return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInline):
     """Read-only: roles change through the Memberships list's actions, which keep the last-owner rule."""
 
     model = Membership
     fk_name = "org"
-    extra = 0
     fields = ("user", "role", "created", "invited_by")
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class OrganizationAddForm(forms.ModelForm):

@@ -3,7 +3,8 @@ org it is given, and under another org's scope or under all_orgs_scope() it neit
 touches a row of any other org.
 
 Each app's tests/<app>/test_org_binding.py lists its modules and, for every public function, a call
-that exercises it for org A (`CALLS`). Two tests per app then run from this module:
+that exercises it for org A (`CALLS`), and takes its two tests from `binding_tests` (it needs a `world`
+fixture: {"a": org A, "b": org B, ...}):
 - every public function of the modules is @org_bound, or named in CROSS_ORG with the reason;
 - every call, under org B's scope, refuses (TenantScopeError) before touching anything; under
   all_orgs_scope() and with no scope, it returns only org A's rows and leaves org B's rows, B's
@@ -151,3 +152,17 @@ def _consume(result):
     if isinstance(result, QuerySet):
         return list(result)
     return result
+
+
+def binding_tests(modules, cross_org: dict[str, str], calls: dict):
+    """The two tests every app's test_org_binding.py runs, over its own modules and calls."""
+
+    def test_every_public_function_is_bound_to_its_org():
+        assert unbound_functions(modules, cross_org) == []
+        assert uncovered_functions(modules, cross_org, calls) == []
+
+    @pytest.mark.parametrize("name", sorted(calls))
+    def test_call_reaches_no_other_org(world, name):
+        check_call_stays_in_its_org(lambda: calls[name](world), world["a"], world["b"])
+
+    return test_every_public_function_is_bound_to_its_org, test_call_reaches_no_other_org

@@ -28,29 +28,21 @@ def _membership(org):
     return {"public_id": add_member(org, UserFactory(), Membership.Role.MEMBER).public_id}
 
 
-def _domain(org):
-    with org_scope(org):
-        return {"public_id": Domain.objects.get(name=f"{MARKER}.example").public_id}
+def _object(model, url_kwarg: str, id_field: str, **lookup):
+    """URL arguments naming org's row of `model` that matches `lookup` (a MARKER row made by _fill)."""
+
+    def build(org):
+        with org_scope(org):
+            return {url_kwarg: getattr(model.objects.get(**lookup), id_field)}
+
+    return build
 
 
-def _application(org):
-    with org_scope(org):
-        return {"client_id": Application.objects.get(name=f"{MARKER} app").client_id}
-
-
-def _scim_token(org):
-    with org_scope(org):
-        return {"public_id": ScimToken.objects.get(name=f"{MARKER} token").public_id}
-
-
-def _scim_user(org):
-    with org_scope(org):
-        return {"public_id": ScimUser.objects.get(user_name=f"{MARKER}@example.com").public_id}
-
-
-def _group(org):
-    with org_scope(org):
-        return {"group_id": Group.objects.get(display_name=f"{MARKER} group").public_id}
+_domain = _object(Domain, "public_id", "public_id", name=f"{MARKER}.example")
+_application = _object(Application, "client_id", "client_id", name=f"{MARKER} app")
+_scim_token = _object(ScimToken, "public_id", "public_id", name=f"{MARKER} token")
+_scim_user = _object(ScimUser, "public_id", "public_id", user_name=f"{MARKER}@example.com")
+_group = _object(Group, "group_id", "public_id", display_name=f"{MARKER} group")
 
 
 # page name -> the URL arguments naming one of the org's objects. None: the arguments name nothing

@@ -93,14 +93,8 @@ CALLS = {
 }
 
 
-def test_every_public_function_is_bound_to_its_org():
-    assert org_binding.unbound_functions(MODULES, CROSS_ORG) == []
-    assert org_binding.uncovered_functions(MODULES, CROSS_ORG, CALLS) == []
-
-
-@pytest.mark.parametrize("name", sorted(CALLS))
-def test_call_reaches_no_other_org(world, name):
-    org_binding.check_call_stays_in_its_org(lambda: CALLS[name](world), world["a"], world["b"])
+test_every_public_function_is_bound_to_its_org, test_call_reaches_no_other_org = org_binding.binding_tests(
+    MODULES, CROSS_ORG, CALLS)
 
 
 @pytest.mark.parametrize("name", ["tenants.services.membership_change_role", "tenants.services.domain_remove",
