@@ -9,6 +9,9 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef 
 	CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/15} \
 	SECURE_SSL_REDIRECT=0 LOG_FORMAT=text
 
+# The suite runs on two processes (pytest-xdist); `make test PYTEST_ARGS="tests/tenants -x"` runs a part.
+PYTEST_ARGS ?= -n 2
+
 .PHONY: run test install install-dev clean bench
 
 $(BIN)/python:
