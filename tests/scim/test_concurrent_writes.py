@@ -11,6 +11,8 @@ from django.test import Client
 from .conftest import ScimClient, body_of, group_body, scim_client_for, user_body
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+RACERS = 20  # the review's count: 20 writers with the same If-Match
+ROUNDS = 3
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -48,31 +50,36 @@ def test_patches_with_the_same_if_match_have_exactly_one_winner(scim_org, collec
     setup = scim_client_for(Client(), scim_org)
     resource = body_of(setup.post(collection, body))
     path = f"{collection}/{resource['id']}"
-    responses = run_together(setup, [
-        lambda client, n=n: client.patch(path, replace(attribute, f"value {n}"),
-                                         headers={"If-Match": resource["meta"]["version"]})
-        for n in range(5)
-    ])
-    assert sorted(response.status_code for response in responses) == [ok, 412, 412, 412, 412]
-    winner = next(response for response in responses if response.status_code == ok)
-    after = body_of(setup.get(path))
-    assert after["meta"]["version"] == winner["ETag"] == 'W/"2"'
-    assert after[attribute].startswith("value ")
+    version = resource["meta"]["version"]
+    for round_number in range(1, ROUNDS + 1):
+        responses = run_together(setup, [
+            lambda client, n=n: client.patch(path, replace(attribute, f"value {round_number}.{n}"),
+                                             headers={"If-Match": version})
+            for n in range(RACERS)
+        ])
+        assert sorted(response.status_code for response in responses) == [ok] + [412] * (RACERS - 1)
+        winner = next(response for response in responses if response.status_code == ok)
+        after = body_of(setup.get(path))
+        assert after["meta"]["version"] == winner["ETag"] == f'W/"{round_number + 1}"'
+        assert after[attribute].startswith(f"value {round_number}.")
+        version = after["meta"]["version"]
 
 
 def test_patches_of_different_attributes_without_if_match_all_land(scim_org):
     setup = scim_client_for(Client(), scim_org)
     user = body_of(setup.post("/Users", user_body("ann@example.com")))
-    changes = {"title": "CTO", "nickName": "Annie", "displayName": "Ann Lee", "userType": "Employee",
-               "preferredLanguage": "fr", "locale": "fr-FR", "timezone": "Europe/Paris"}
-    responses = run_together(setup, [
-        lambda client, path=path, value=value: client.patch(f"/Users/{user['id']}", replace(path, value))
-        for path, value in changes.items()
-    ])
-    assert [response.status_code for response in responses] == [200] * 7
-    after = body_of(setup.get(f"/Users/{user['id']}"))
-    assert {path: after.get(path) for path in changes} == changes
-    assert after["meta"]["version"] == 'W/"8"'  # created at 1, then exactly one per write
+    attributes = ("title", "nickName", "displayName", "userType", "preferredLanguage", "locale", "timezone")
+    for round_number in range(1, ROUNDS + 1):
+        changes = {attribute: f"{attribute} {round_number}" for attribute in attributes}
+        responses = run_together(setup, [
+            lambda client, path=path, value=value: client.patch(f"/Users/{user['id']}", replace(path, value))
+            for path, value in changes.items()
+        ])
+        assert [response.status_code for response in responses] == [200] * 7
+        after = body_of(setup.get(f"/Users/{user['id']}"))
+        assert {path: after.get(path) for path in changes} == changes
+        # Created at 1, then exactly one per acknowledged write.
+        assert after["meta"]["version"] == f'W/"{1 + 7 * round_number}"'
 
 
 def test_a_delete_with_a_stale_if_match_loses_to_the_write_before_it(scim_org):
