@@ -172,6 +172,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "accounts.backends.sign_in_name"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+# Behind a proxy every sign-in would share the proxy's address and one attacker could lock anyone out:
+# the client's own address is resolved from X-Forwarded-For when the deployment says it is trustworthy.
+CLIENT_IP_FROM_X_FORWARDED_FOR = env_bool("CLIENT_IP_FROM_X_FORWARDED_FOR", False)
+X_FORWARDED_FOR_PROXY_COUNT = int(os.environ.get("X_FORWARDED_FOR_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
 
 # --- E-mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get(

@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider import views as dot_views
 
 from tenants.audit import Actor
-from tenants.middleware import client_address
+from accounts.client_address import client_address
 from tenants.scoping import org_scope
 
 from . import scopes as scope_names

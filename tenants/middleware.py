@@ -2,6 +2,8 @@ from contextlib import nullcontext
 
 from django.urls import reverse
 
+from accounts.client_address import client_address
+
 from . import selectors
 from .audit import Actor
 from .scoping import all_orgs_scope, org_scope
@@ -9,9 +11,6 @@ from .scoping import all_orgs_scope, org_scope
 SESSION_ORG_KEY = "console_org"
 
 
-def client_address(request) -> str | None:
-    """The address the audit log records for a request's actor."""
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class TenantScopeMiddleware:

@@ -9,7 +9,7 @@ from django.dispatch import receiver
 from accounts.models import User, normalize_email
 
 from . import audit, selectors
-from .middleware import client_address
+from accounts.client_address import client_address
 
 
 def _console_request(request) -> bool:
