@@ -210,6 +210,25 @@ CELERY_BEAT_SCHEDULE: dict = {
     "scim-prune-provisioning-log": {"task": "scim.tasks.prune_provisioning_log", "schedule": 24 * 3600},
 }
 
+# --- Rate limits ---------------------------------------------------------------------------------
+# Counters live in Redis (tenants.rate_limits); the demo without Redis counts in memory.
+RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+RATE_LIMIT_REDIS_URL = os.environ.get("RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "rate_limits": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": RATE_LIMIT_REDIS_URL,
+        "KEY_PREFIX": "rl",
+        # A Redis outage must cost a request milliseconds, not seconds.
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+    } if RATE_LIMIT_REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
+}
+RATELIMIT_USE_CACHE = "rate_limits"
+# Token endpoint: per client id and per address (an IdP asks for a token about once an hour).
+TOKEN_RATE_PER_CLIENT = int(os.environ.get("TOKEN_RATE_PER_CLIENT", "30"))  # per minute
+TOKEN_RATE_PER_ADDRESS = int(os.environ.get("TOKEN_RATE_PER_ADDRESS", "60"))  # per minute
+
 # --- Domain verification -------------------------------------------------------------------------
 # Empty: the system resolver. Tests point this at a DNS server on 127.0.0.1.
 DOMAIN_VERIFICATION_NAMESERVERS = env_list("DOMAIN_VERIFICATION_NAMESERVERS")

@@ -6,9 +6,11 @@ and an introspection endpoint that answers any authenticated client about any to
 
 from __future__ import annotations
 
+import base64
 import json
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
@@ -18,8 +20,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider import views as dot_views
 
-from tenants.audit import Actor
 from accounts.client_address import client_address
+from tenants import rate_limits
+from tenants.audit import Actor
+from tenants.rate_limits import Limit, RateLimited
 from tenants.scoping import org_scope
 
 from . import scopes as scope_names
@@ -28,6 +32,8 @@ from .services import application_record_consent
 from .validators import approver_may_still_act
 
 TOKEN_GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
+TOKEN_LIMIT_PER_CLIENT = Limit("oauth-token-client", settings.TOKEN_RATE_PER_CLIENT, 60)
+TOKEN_LIMIT_PER_ADDRESS = Limit("oauth-token-address", settings.TOKEN_RATE_PER_ADDRESS, 60)
 
 
 def _no_store(response: HttpResponse) -> HttpResponse:
@@ -99,12 +105,37 @@ def allow_redirect_to_callback(response: TemplateResponse) -> None:
     response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
 
 
+def _presented_client_id(request) -> str:
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            return unquote_plus(base64.b64decode(credentials).decode().partition(":")[0])[:100]
+        except (ValueError, UnicodeDecodeError):
+            return ""
+    return str(request.POST.get("client_id", ""))[:100]
+
+
+def enforce_token_rate_limits(request) -> None:
+    """Per client id (right secret or not, so guessing a secret is throttled) and per address."""
+    client_id = _presented_client_id(request)
+    if client_id:
+        rate_limits.enforce(request, TOKEN_LIMIT_PER_CLIENT, client_id)
+    rate_limits.enforce(request, TOKEN_LIMIT_PER_ADDRESS, client_address(request) or "unknown")
+
+
 # Every field of these requests is a credential (secret, code, verifier, token): keep them all out
 # of Django's error reports.
 @method_decorator(sensitive_post_parameters(), name="dispatch")
 @method_decorator(csrf_exempt, name="dispatch")
 class TokenView(dot_views.TokenView):
     def post(self, request, *args, **kwargs):
+        try:
+            enforce_token_rate_limits(request)
+        except RateLimited as limited:
+            body = {"error": "too_many_requests", "error_description": limited.detail}
+            response = HttpResponse(json.dumps(body), status=429, content_type="application/json")
+            response["Retry-After"] = str(limited.retry_after)
+            return _no_store(response)
         if request.POST.get("grant_type") not in TOKEN_GRANT_TYPES:
             body = {"error": "unsupported_grant_type"}
             return _no_store(HttpResponse(json.dumps(body), status=400, content_type="application/json"))

@@ -19,6 +19,13 @@ def eager_celery():
     celery_app.conf.task_always_eager = False
 
 
+@pytest.fixture(autouse=True)
+def rate_limits_off(settings):
+    """Suites that send thousands of requests on one credential are not about rate limits; the tests
+    that are (tests/*/test_*rate_limits.py) turn them on."""
+    settings.RATE_LIMITS_ENABLED = False
+
+
 @pytest.fixture
 def org(db):
     return OrganizationFactory(name="Acme")

@@ -1,0 +1,57 @@
+"""Rate limits, counted in Redis (django-ratelimit on the "rate_limits" cache), answered with 429 and
+Retry-After by each surface (SCIM, the token endpoint).
+
+If Redis is unreachable, requests pass and a warning is logged: a limiter outage must never become
+an outage of the service it protects. After a failure the limiter stays out of the way for a few
+seconds, so an outage costs one connect timeout per process, not one per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django_ratelimit.core import get_usage
+
+log = logging.getLogger(__name__)
+_REDIS_RETRY_AFTER_FAILURE = 5.0
+_skip_until = 0.0
+
+
+class RateLimited(Exception):
+    def __init__(self, detail: str, retry_after: int):
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `count` requests per `seconds` for one value of what is counted (a client, an org...)."""
+
+    name: str
+    count: int
+    seconds: int
+
+    @property
+    def rate(self) -> str:
+        return f"{self.count}/{self.seconds}s"
+
+
+def enforce(request, limit: Limit, value: str) -> None:
+    """Count this request against `limit` for `value`; raise RateLimited once it is over."""
+    global _skip_until
+    if not settings.RATE_LIMITS_ENABLED or time.monotonic() < _skip_until:
+        return
+    try:
+        usage = get_usage(request, group=limit.name, key=lambda _group, _request: value, rate=limit.rate,
+                          increment=True)
+    except Exception:  # Redis down or timing out: let the request through.
+        _skip_until = time.monotonic() + _REDIS_RETRY_AFTER_FAILURE
+        log.warning("rate limits are not enforced: the rate-limit cache is unreachable", exc_info=True)
+        return
+    if usage is not None and usage["should_limit"]:
+        raise RateLimited(f"Too many requests: at most {limit.count} per {limit.seconds} s ({limit.name}).",
+                          retry_after=max(1, usage["time_left"]))
