@@ -7,6 +7,8 @@ from tenants.console_site import console_site
 admin.site.site_header = "Identity admin (staff)"
 admin.site.site_title = "Identity admin"
 
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:index", permanent=False)),
     path("admin/", admin.site.urls),

@@ -1,0 +1,48 @@
+"""The answer to an unhandled exception: a database outage is a 503 with Retry-After (a short
+"temporarily unavailable" page, or a SCIM error body under /scim/), anything else Django's 500.
+
+Django routes every uncaught exception here, including those raised in middleware before a view
+runs (the session, the signed-in user and the console's org are all read from the database).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpResponse
+from django.template import loader
+from django.views.defaults import server_error as django_server_error
+
+# Raised when the server is down, unreachable, restarting, or a statement/lock timeout fired.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        return True
+    # psycopg's QueryCanceled (statement or lock timeout) reaches Django as a plain DatabaseError.
+    cause = getattr(error, "__cause__", None)
+    return isinstance(error, DatabaseError) and type(cause).__name__ in {"QueryCanceled", "LockNotAvailable"}
+
+
+def unavailable_response(request) -> HttpResponse:
+    retry_after = str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
+    if request.path.startswith("/scim/"):
+        body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "503",
+                "detail": "The service is temporarily unavailable; retry after the Retry-After seconds."}
+        response = HttpResponse(json.dumps(body), status=503, content_type="application/scim+json")
+    else:
+        response = HttpResponse(loader.render_to_string("unavailable.html", {"retry_after": retry_after}),
+                                status=503)
+    response["Retry-After"] = retry_after
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def server_error(request, template_name="500.html"):
+    if database_unavailable(sys.exc_info()[1]):
+        return unavailable_response(request)
+    return django_server_error(request, template_name)
