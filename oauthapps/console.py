@@ -1,7 +1,10 @@
 """The org console's OAuth applications (a create wizard and a detail page) and SCIM tokens.
 
 Secrets are rendered once, in the response to the POST that created them (never cached, never kept
-in the session); a reload or the back button finds nothing to show.
+in the session); a reload or the back button finds nothing to show. The rotate and new-SCIM-token
+forms carry the generation they replace (services.secret_generation, services.scim_token_generation),
+so of any number of submits of one form (a reload, a double click, ten at once) only the first makes a
+secret: the services compare it under the row or org lock.
 """
 
 from __future__ import annotations
