@@ -16,37 +16,37 @@ SECRET_WORDS = ("password", "secret", "token")
 REMOVED = "[removed]"
 
 
-def names_secret(name: Any) -> bool:
+def _names_secret(name: Any) -> bool:
     return isinstance(name, str) and any(word in name.lower() for word in SECRET_WORDS)
 
 
-def without_query_secrets(path: Any) -> Any:
+def _without_query_secrets(path: Any) -> Any:
     """A path whose query string mentions a secret (a filter on password, a Bulk path with
     ?password=) keeps only its path part."""
-    if isinstance(path, str) and "?" in path and names_secret(path.partition("?")[2]):
+    if isinstance(path, str) and "?" in path and _names_secret(path.partition("?")[2]):
         return path.partition("?")[0] + "?" + REMOVED
     return path
 
 
-def without_secrets(value: Any) -> Any:
+def _without_secrets(value: Any) -> Any:
     """`value` (a parsed SCIM body: a resource, a PatchOp, a Bulk request) with every secret replaced.
 
     A key naming a secret loses its value wherever it is; an object whose "path" names a secret (a
     PatchOp operation) loses its "value"; "path" strings lose a query string naming one. A path-less
     operation's value object and Bulk operations' data are objects like any other here."""
     if isinstance(value, list):
-        return [without_secrets(item) for item in value]
+        return [_without_secrets(item) for item in value]
     if not isinstance(value, dict):
         return value
-    secret_path = names_secret(value.get("path"))
+    secret_path = _names_secret(value.get("path"))
     cleaned = {}
     for key, item in value.items():
-        if names_secret(key) or (secret_path and isinstance(key, str) and key.lower() == "value"):
+        if _names_secret(key) or (secret_path and isinstance(key, str) and key.lower() == "value"):
             cleaned[key] = REMOVED
         elif isinstance(key, str) and key.lower() == "path":
-            cleaned[key] = without_query_secrets(item)
+            cleaned[key] = _without_query_secrets(item)
         else:
-            cleaned[key] = without_secrets(item)
+            cleaned[key] = _without_secrets(item)
     return cleaned
 
 
@@ -58,9 +58,9 @@ def provisioning_event_record(*, org: Organization, method: str, path: str, cred
     caller can store one. No actor: the row itself names the credential, and the log is not audited
     (it is the record)."""
     return ProvisioningEvent.objects.create(
-        org=org, method=method, path=without_query_secrets(path)[:500], credential_name=credential_name,
+        org=org, method=method, path=_without_query_secrets(path)[:500], credential_name=credential_name,
         status=status, scim_type=scim_type, duration_ms=duration_ms, user_public_id=user_public_id,
-        group_public_id=group_public_id, request_body=without_secrets(request_body),
+        group_public_id=group_public_id, request_body=_without_secrets(request_body),
     )
 
 

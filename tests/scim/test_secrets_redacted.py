@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from scim.models import ProvisioningEvent
-from scim.services.provisioning import without_secrets
+from scim.services.provisioning import provisioning_event_record
 from tenants.scoping import all_orgs_scope
 
 from .conftest import body_of, scim_client_for, user_body
@@ -84,10 +84,14 @@ def test_a_secret_sent_every_way_is_in_no_row_no_log_line_and_no_page(client, sc
     assert "[removed]" in "".join(pages)
 
 
-def test_patch_values_are_removed_by_the_path_they_name_and_other_values_stay():
+@pytest.mark.django_db
+def test_patch_values_are_removed_by_the_path_they_name_and_other_values_stay(scim_org):
     body = patch({"op": "replace", "path": f"{CORE}:Password", "value": SECRET},
                  {"op": "replace", "path": "displayName", "value": "Ann"},
                  {"op": "add", "value": {"nickName": "A", "clientSecret": SECRET, "accessToken": SECRET}})
-    cleaned = without_secrets(body)["Operations"]
+    event = provisioning_event_record(org=scim_org, method="PATCH", path=f"/scim/v2/Users/US1?password={SECRET}",
+                                      credential_name="Okta", status=200, request_body=body)
+    cleaned = event.request_body["Operations"]
     assert cleaned[0]["value"] == "[removed]" and cleaned[1]["value"] == "Ann"
     assert cleaned[2]["value"] == {"nickName": "A", "clientSecret": "[removed]", "accessToken": "[removed]"}
+    assert event.path == "/scim/v2/Users/US1?[removed]"
