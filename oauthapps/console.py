@@ -1,13 +1,15 @@
 """The org console's OAuth applications (a create wizard and a detail page) and SCIM tokens.
 
 Secrets are rendered once, in the response to the POST that created them (never cached, never kept
-in the session); a reload or the back button finds nothing to show.
+in the session); a reload or the back button finds nothing to show. The rotate and new-SCIM-token
+forms carry the generation they replace (services.secret_generation, services.scim_token_generation),
+so of any number of submits of one form (a reload, a double click, ten at once) only the first makes a
+secret: the services compare it under the row or org lock.
 """
 
 from __future__ import annotations
 
 import functools
-import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from tenants.console import render_page
 from tenants.console_site import console_site
-from tenants.errors import NotFound
+from tenants.errors import NotFound, PreconditionFailed
 
 from . import selectors, services
 from .forms import DetailsForm, GrantTypeForm, RotateSecretForm, ScimTokenForm, ScopesForm
@@ -28,7 +30,6 @@ from .models import Application, validate_redirect_url
 
 WIZARD_KEY = "oauthapps_wizard"
 SHOWN_KEY = "oauthapps_secret_shown_for"
-ROTATION_KEY = "oauthapps_rotation_nonce"
 
 
 def endpoint_urls() -> dict[str, str]:
@@ -136,13 +137,6 @@ def wizard_scopes(request):
                         back_url=reverse("console:oauth_app_new_details"), submit_label="Create and show the secret")
 
 
-def _new_rotation_nonce(request, application) -> str:
-    """Each rotate form rotates once: its nonce is spent by the first POST."""
-    nonce = secrets.token_urlsafe(16)
-    request.session[ROTATION_KEY] = {application.client_id: nonce}
-    return nonce
-
-
 def _render_secret(request, application, secret, title):
     response = render_page(request, "oauthapps/console/copy_secret.html", title, application=application,
                            client_secret=secret, **endpoint_urls())
@@ -162,7 +156,8 @@ def oauth_app_detail(request, client_id):
         tab=tab if tab in ("details", "access", "credentials") else "details",
         scopes_form=ScopesForm(grant_type=application.authorization_grant_type,
                                initial={"scopes": application.allowed_scopes}),
-        rotate_form=RotateSecretForm(initial={"rotation": _new_rotation_nonce(request, application)}),
+        # The form names the secret it replaces: only the first of its submits rotates (the service checks).
+        rotate_form=RotateSecretForm(initial={"rotation": services.secret_generation(application)}),
         approvers=selectors.application_approvers(org=request.org, application=application), **endpoint_urls(),
     )
 
@@ -193,11 +188,14 @@ def oauth_app_rotate(request, client_id):
     if not form.is_valid():
         messages.error(request, "The grace period is 0 to 30 days.")
         return redirect(reverse("console:oauth_app_detail", args=[client_id]) + "?tab=credentials")
-    if request.session.pop(ROTATION_KEY, {}).get(application.client_id) != form.cleaned_data["rotation"]:
-        # A reload re-posts the form: rotating again would retire the secret the IdP still uses.
+    try:
+        secret = services.application_rotate_secret(
+            org=request.org, actor=request.actor, application=application,
+            grace_days=form.cleaned_data["grace_days"], expected_generation=form.cleaned_data["rotation"],
+        )
+    except PreconditionFailed:
+        # A reload or a double submit re-posts the form: rotating again would retire the secret just shown.
         return render_page(request, "oauthapps/console/secret_gone.html", "Secret already shown", client_id=client_id)
-    secret = services.application_rotate_secret(org=request.org, actor=request.actor, application=application,
-                                                grace_days=form.cleaned_data["grace_days"])
     return _render_secret(request, application, secret, "Copy the new secret")
 
 
@@ -227,10 +225,12 @@ def oauth_app_delete(request, client_id):
 # --- SCIM tokens -------------------------------------------------------------------------------
 
 
-def scim_tokens(request, form=None, status=200):
+def scim_tokens(request, form=None, status=200, generation=None):
     response = render_page(
         request, "oauthapps/console/scim_tokens.html", "SCIM tokens",
         tokens=selectors.org_active_scim_tokens(org=request.org), form=form or ScimTokenForm(),
+        # The form names the newest token: a re-post after one was created creates nothing (the service checks).
+        generation=generation or services.scim_token_generation(org=request.org),
         max_tokens=services.MAX_ACTIVE_SCIM_TOKENS, **endpoint_urls(),
     )
     response.status_code = status
@@ -241,13 +241,18 @@ def scim_tokens(request, form=None, status=200):
 @require_POST
 def scim_token_new(request):
     form = ScimTokenForm(request.POST)
+    generation = request.POST.get("generation", "")
     if not form.is_valid():
-        return scim_tokens(request, form, status=400)
+        return scim_tokens(request, form, status=400, generation=generation)
     try:
-        token, raw = services.scim_token_create(org=request.org, actor=request.actor, **form.cleaned_data)
+        token, raw = services.scim_token_create(org=request.org, actor=request.actor, expected_generation=generation,
+                                                **form.cleaned_data)
+    except PreconditionFailed:
+        # A reload of the Copy-the-token page re-posts the form: its token exists, its secret is gone.
+        return render_page(request, "oauthapps/console/scim_token_gone.html", "Secret already shown")
     except ValidationError as error:
         form.add_error(None, error)
-        return scim_tokens(request, form, status=400)
+        return scim_tokens(request, form, status=400, generation=generation)
     response = render_page(request, "oauthapps/console/scim_token_created.html", "Copy the SCIM token",
                            token=token, raw_token=raw, **endpoint_urls())
     response["Cache-Control"] = "no-store"

@@ -12,12 +12,13 @@ from datetime import datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
 from tenants import audit
 from tenants.audit import Actor
-from tenants.errors import NotFound
+from tenants.errors import NotFound, PreconditionFailed
 from tenants.models import Organization
 from tenants.scoping import org_bound
 from tenants.services import lock_org
@@ -40,11 +41,24 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @org_bound
+def scim_token_generation(*, org: Organization) -> str:
+    """Names the org's newest SCIM token (revoked or not) without revealing it: it changes with every
+    token created, and with nothing else. The new-token form carries it (see scim_token_create)."""
+    newest = ScimToken.objects.filter(org=org).order_by("-pk").values_list("pk", flat=True).first()
+    return salted_hmac("oauthapps.scim_token_generation", f"{org.pk}:{newest or 0}", algorithm="sha256").hexdigest()[:32]
+
+
+@org_bound
 @transaction.atomic
 def scim_token_create(
-    *, org: Organization, actor: Actor, name: str, scopes: list[str], expires: datetime | None = None
+    *, org: Organization, actor: Actor, name: str, scopes: list[str], expires: datetime | None = None,
+    expected_generation: str | None = None,
 ) -> tuple[ScimToken, str]:
-    """Create a SCIM bearer token; returns it with the raw secret, which is never stored or shown again."""
+    """Create a SCIM bearer token; returns it with the raw secret, which is never stored or shown again.
+
+    With expected_generation (what the new-token form showed), create only if no token was created
+    since, checked under the org lock: a reload or a double submit of one form creates one token, the
+    other submits raise PreconditionFailed."""
     unknown = set(scopes) - set(scope_names.MANAGED_USERS)
     if unknown:
         raise ValidationError(f"Unknown scopes: {', '.join(sorted(unknown))}.", code="invalid_scope")
@@ -53,7 +67,10 @@ def scim_token_create(
     if expires is not None and expires < timezone.now() + MIN_SCIM_TOKEN_LIFETIME:
         raise ValidationError("A token must live at least 15 minutes.", code="expires")
     raw = ScimToken.generate_raw_token()
-    lock_org(org=org)  # two clicks can't make a third active token
+    lock_org(org=org)  # two clicks can't make a third active token, nor two tokens from one form
+    if expected_generation is not None and not constant_time_compare(expected_generation,
+                                                                     scim_token_generation(org=org)):
+        raise PreconditionFailed("A SCIM token was created since this form was shown.")
     if org_active_scim_tokens(org=org).count() >= MAX_ACTIVE_SCIM_TOKENS:
         raise ValidationError(
             "An organization has at most two active SCIM tokens. Revoke one first.", code="too_many_tokens"
@@ -171,14 +188,28 @@ def application_update_scopes(
     return application
 
 
+def secret_generation(application: Application) -> str:
+    """Names the app's current secret without revealing anything about it (a keyed digest of its
+    hash): it changes with every rotation, and with nothing else."""
+    return salted_hmac("oauthapps.secret_generation", application.client_secret, algorithm="sha256").hexdigest()[:32]
+
+
 @org_bound
 @transaction.atomic
-def application_rotate_secret(*, org: Organization, actor: Actor, application: Application, grace_days: int) -> str:
-    """Issue a new client secret (returned once); the current one keeps working for grace_days (0-30)."""
+def application_rotate_secret(*, org: Organization, actor: Actor, application: Application, grace_days: int,
+                              expected_generation: str | None = None) -> str:
+    """Issue a new client secret (returned once); the current one keeps working for grace_days (0-30).
+
+    With expected_generation (what the rotate form showed), rotate only if that is still the current
+    secret, checked under the row lock: of any number of submits of one form exactly one rotates, the
+    others raise PreconditionFailed (a second rotation would retire the secret just shown)."""
     if not 0 <= grace_days <= 30:
         raise ValidationError("The grace period is 0 to 30 days.", code="grace_days")
     raw_secret = generate_client_secret()
     application = _locked(application)
+    if expected_generation is not None and not constant_time_compare(expected_generation,
+                                                                     secret_generation(application)):
+        raise PreconditionFailed("The secret was rotated since this form was shown.")
     if grace_days:
         application.previous_client_secret = application.client_secret
         application.previous_client_secret_expires = timezone.now() + timedelta(days=grace_days)

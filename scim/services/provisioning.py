@@ -3,23 +3,64 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from tenants.models import Organization
 from tenants.scoping import all_orgs_scope, org_bound
 
 from ..models import ProvisioningEvent
 
+# A key or a PatchOp path naming any of these is a secret, in any case and under any schema URN
+# ("PASSWORD", "urn:ietf:params:scim:schemas:core:2.0:User:password", "client_secret", "accessToken").
+SECRET_WORDS = ("password", "secret", "token")
+REMOVED = "[removed]"
+
+
+def _names_secret(name: Any) -> bool:
+    return isinstance(name, str) and any(word in name.lower() for word in SECRET_WORDS)
+
+
+def _without_query_secrets(path: Any) -> Any:
+    """A path whose query string mentions a secret (a filter on password, a Bulk path with
+    ?password=) keeps only its path part."""
+    if isinstance(path, str) and "?" in path and _names_secret(path.partition("?")[2]):
+        return path.partition("?")[0] + "?" + REMOVED
+    return path
+
+
+def _without_secrets(value: Any) -> Any:
+    """`value` (a parsed SCIM body: a resource, a PatchOp, a Bulk request) with every secret replaced.
+
+    A key naming a secret loses its value wherever it is; an object whose "path" names a secret (a
+    PatchOp operation) loses its "value"; "path" strings lose a query string naming one. A path-less
+    operation's value object and Bulk operations' data are objects like any other here."""
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    secret_path = _names_secret(value.get("path"))
+    cleaned = {}
+    for key, item in value.items():
+        if _names_secret(key) or (secret_path and isinstance(key, str) and key.lower() == "value"):
+            cleaned[key] = REMOVED
+        elif isinstance(key, str) and key.lower() == "path":
+            cleaned[key] = _without_query_secrets(item)
+        else:
+            cleaned[key] = _without_secrets(item)
+    return cleaned
+
 
 @org_bound
 def provisioning_event_record(*, org: Organization, method: str, path: str, credential_name: str, status: int,
                               scim_type: str = "", duration_ms: int = 0, user_public_id: str = "",
                               group_public_id: str = "", request_body=None) -> ProvisioningEvent:
-    """One INSERT. The caller removes secrets from `request_body` first. No actor: the row itself
-    names the credential, and the log is not audited (it is the record)."""
+    """One INSERT. Secrets are removed from `request_body` and the path's query string here, so no
+    caller can store one. No actor: the row itself names the credential, and the log is not audited
+    (it is the record)."""
     return ProvisioningEvent.objects.create(
-        org=org, method=method, path=path[:500], credential_name=credential_name, status=status,
-        scim_type=scim_type, duration_ms=duration_ms, user_public_id=user_public_id,
-        group_public_id=group_public_id, request_body=request_body,
+        org=org, method=method, path=_without_query_secrets(path)[:500], credential_name=credential_name,
+        status=status, scim_type=scim_type, duration_ms=duration_ms, user_public_id=user_public_id,
+        group_public_id=group_public_id, request_body=_without_secrets(request_body),
     )
 
 

@@ -68,3 +68,10 @@ def issue_live_tokens(application, user):
 def fast_secret_hashing(settings):
     # Client secrets are hashed like passwords; production's PBKDF2 cost only slows these tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def scim_token_form(console_client, **fields) -> dict:
+    """The console's new-SCIM-token form as the page renders it (with its generation), filled in."""
+    from django.urls import reverse
+
+    return {"generation": console_client.get(reverse("console:scim_tokens")).context["generation"], **fields}

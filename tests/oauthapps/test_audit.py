@@ -10,6 +10,7 @@ from oauthapps.models import Application, ScimToken
 from tenants.models import AuditEvent
 from tenants.scoping import org_scope
 
+from .conftest import scim_token_form
 from .oauth_flow import approve, authorization_url, new_code_verifier, okta_session
 from .test_console import create_through_wizard, shown
 
@@ -80,7 +81,8 @@ def test_disabling_enabling_and_deleting_are_recorded(owner_client, org, owner, 
 
 
 def test_creating_and_revoking_a_scim_token_are_recorded(owner_client, org, owner):
-    response = owner_client.post(reverse("console:scim_token_new"), {"name": "Okta header", "scopes": [scopes.READ]})
+    response = owner_client.post(reverse("console:scim_token_new"), scim_token_form(
+        owner_client, name="Okta header", scopes=[scopes.READ]))
     raw = shown(response, "scim-token")
     with org_scope(org):
         token = ScimToken.objects.get()

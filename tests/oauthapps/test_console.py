@@ -15,7 +15,7 @@ from tenants.models import Membership
 from tenants.scoping import org_scope
 from tests.factories import UserFactory, add_member
 
-from .conftest import OKTA_CALLBACK, principal_for
+from .conftest import OKTA_CALLBACK, principal_for, scim_token_form
 from .test_oauth_refusals import client_credentials, okta_tokens
 
 
@@ -152,7 +152,8 @@ def test_members_cannot_reach_the_oauth_pages(client, org):
 
 
 def test_a_scim_token_is_shown_once_and_listed_without_its_secret(owner_client, org):
-    response = owner_client.post(reverse("console:scim_token_new"), {"name": "Okta header", "scopes": [scopes.READ]})
+    response = owner_client.post(reverse("console:scim_token_new"), scim_token_form(
+        owner_client, name="Okta header", scopes=[scopes.READ]))
     raw = shown(response, "scim-token")
     assert "no-store" in response["Cache-Control"]
     assert principal_for(raw).org == org
@@ -163,15 +164,15 @@ def test_a_scim_token_is_shown_once_and_listed_without_its_secret(owner_client, 
 def test_at_most_two_active_scim_tokens_per_org(owner_client, org):
     for name in ("first", "second"):
         scim_token_create(org=org, actor=Actor.system(), name=name, scopes=[scopes.READ])
-    response = owner_client.post(reverse("console:scim_token_new"), {"name": "third", "scopes": [scopes.READ]})
+    response = owner_client.post(reverse("console:scim_token_new"), scim_token_form(
+        owner_client, name="third", scopes=[scopes.READ]))
     assert response.status_code == 400
     assert "at most two" in response.content.decode()
 
 
 def test_a_scim_token_expiring_in_under_15_minutes_is_refused(owner_client):
-    response = owner_client.post(
-        reverse("console:scim_token_new"), {"name": "short", "scopes": [scopes.READ], "expires": "2000-01-01T00:00"}
-    )
+    response = owner_client.post(reverse("console:scim_token_new"), scim_token_form(
+        owner_client, name="short", scopes=[scopes.READ], expires="2000-01-01T00:00"))
     assert response.status_code == 400
 
 

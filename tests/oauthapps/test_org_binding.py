@@ -19,6 +19,7 @@ MODULES = [services, selectors]
 CROSS_ORG = {
     "oauthapps.selectors.application_for_client_id": "the OAuth endpoints resolve a client id to its org before any "
                                                      "org is known",
+    "oauthapps.services.secret_generation": "a digest of the row it is given: it reads and writes nothing",
 }
 
 
@@ -52,6 +53,7 @@ def _for_a(w):
 CALLS = {
     "oauthapps.services.scim_token_create": lambda w: services.scim_token_create(
         **_for_a(w), name="Second", scopes=[scopes.LIST]),
+    "oauthapps.services.scim_token_generation": lambda w: services.scim_token_generation(org=w["a"]),
     "oauthapps.services.scim_token_revoke": lambda w: services.scim_token_revoke(**_for_a(w), token=w["a_token"]),
     "oauthapps.services.scim_token_touch": lambda w: services.scim_token_touch(org=w["a"], token=w["a_token"]),
     "oauthapps.services.application_create": lambda w: services.application_create(
