@@ -1,0 +1,63 @@
+"""A private PostgreSQL cluster (initdb into a temporary directory, another loopback port), for tests
+that stop or freeze a database: never the shared one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+from contextlib import closing
+from pathlib import Path
+
+BIN = Path("/usr/lib/postgresql") / sorted(os.listdir("/usr/lib/postgresql"))[-1] / "bin"
+
+
+def _free_port() -> int:
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _as_postgres(*command: str) -> list[str]:
+    # initdb and postgres refuse to run as root; CI and this machine run tests as root.
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+
+
+class PrivatePostgres:
+    def __init__(self):
+        self.port = _free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="idadmin-pg-"))
+        self.data = self.directory / "data"
+        if os.geteuid() == 0:
+            shutil.chown(self.directory, "postgres", "postgres")
+        subprocess.run(_as_postgres(str(BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                                    "--no-sync"), check=True, stdout=subprocess.DEVNULL)
+
+    def url(self, name: str = "postgres") -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def start(self) -> None:
+        subprocess.run(_as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.directory / "log"),
+                                    "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off",
+                                    "start"), check=True, stdout=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        subprocess.run(_as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def freeze(self, frozen: bool) -> None:
+        """SIGSTOP (or SIGCONT) every process of the cluster: it accepts connections and never answers."""
+        for pid in subprocess.run(["pgrep", "-f", str(self.data)], capture_output=True, text=True).stdout.split():
+            os.kill(int(pid), signal.SIGSTOP if frozen else signal.SIGCONT)
+
+    def createdb(self, name: str) -> None:
+        subprocess.run([str(BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name],
+                       check=True)
+
+    def remove(self) -> None:
+        self.freeze(False)
+        self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
