@@ -39,7 +39,7 @@ test: install-dev
 # counts of inputs and 5xx answers land in tests/artifacts/fuzz-summary.json.
 FUZZ_EXAMPLES ?= 5000
 fuzz: install-dev
-	$(TEST_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s -p no:randomly tests/scim/test_live_fuzz.py
+	$(TEST_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/scim/test_live_fuzz.py
 
 clean:
 	rm -rf $(VENV) demo.sqlite3 staticfiles

@@ -157,8 +157,12 @@ class StrictUserFilterTranspiler(Transpiler):
             path, kind = self._target(node.attr_path, within)
             relation, _, field = path.partition("__")
             if relation in RELATIONS and field:
-                condition = self._comparison(field, kind, node)
-                return condition if within is not None else self._exists(relation, condition)
+                if within is not None:
+                    return self._comparison(field, kind, node)
+                # emails.type ne "home": no e-mail of type home (NOT EXISTS), as before issue 12.
+                negated = node.value.lower() == "ne"
+                exists = self._exists(relation, self._comparison(field, kind, node, positive=negated))
+                return ~exists if negated else exists
             return self._comparison(path, kind, node)
         raise invalid_filter("The filter could not be evaluated.")
 
@@ -186,7 +190,7 @@ class StrictUserFilterTranspiler(Transpiler):
         rows = model._base_manager.filter(**{owner: OuterRef("pk")}, org_id=OuterRef("org_id")).filter(condition)
         return Q(Exists(rows))
 
-    def _comparison(self, path: str, kind: str, node) -> Q:
+    def _comparison(self, path: str, kind: str, node, positive: bool = False) -> Q:
         operator = node.value.lower()
         if operator == "pr":
             present = Q(**{f"{path}__isnull": False})
@@ -211,7 +215,7 @@ class StrictUserFilterTranspiler(Transpiler):
             query = Q(Exact(Lower(path), value.lower()))
         else:
             query = Q(**{f"{path}__{lookup}": value})
-        return ~query if operator == "ne" else query
+        return ~query if operator == "ne" and not positive else query
 
 
 def _check_bounds(filter_text) -> None:

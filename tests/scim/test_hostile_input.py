@@ -73,7 +73,7 @@ def test_deeply_nested_json_is_400_invalid_syntax(scim, raw):
 
 
 @pytest.mark.parametrize("text, words", [
-    ("(" * 900 + 'userName eq "x"' + ")" * 900, "longer than"),
+    ("(" * 900 + 'userName eq "x"' + ")" * 900, "nests deeper"),
     ("(" * 20 + 'userName eq "x"' + ")" * 20, "nests deeper"),
     ("not (" * 500 + 'userName eq "x"' + ")" * 500, "longer than"),
     ("not (" * 20 + 'userName eq "x"' + ")" * 20, "nests deeper"),

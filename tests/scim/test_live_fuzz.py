@@ -17,7 +17,7 @@ from tenants.audit import Actor
 
 from .conftest import open_org, user_body
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "500"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "400"))
 SUMMARY = Path(__file__).resolve().parents[1] / "artifacts" / "fuzz-summary.json"
 TEXT = st.text(max_size=40) | st.sampled_from(["\ud800@x.example", "x" * 300, "\x00", "é" * 70, ""])
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | TEXT
