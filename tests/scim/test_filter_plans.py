@@ -2,6 +2,8 @@
 (anti) semi-join whose cost follows the rows, not a subquery run once per user; nested value paths
 are refused. Checked on 1,000 users by the answers and by EXPLAIN, with no timing threshold."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -53,7 +55,7 @@ def test_multi_valued_filters_are_exists_semi_joins_with_right_answers(scim, tho
     plan = explain(counts[0])
     # The old translation planned a correlated SubPlan over e-mails per user (1.4 s / 50 s at 300 /
     # 1,000 users); a hashed SubPlan runs once.
-    assert plan.count("SubPlan") == plan.count("hashed SubPlan"), plan
+    assert not re.search(r"(?<!hashed )SubPlan \d+\)", plan), plan
 
 
 def explain(sql_text):
