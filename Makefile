@@ -12,7 +12,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef 
 # The suite runs on two processes (pytest-xdist); `make test PYTEST_ARGS="tests/tenants -x"` runs a part.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test install install-dev clean bench
+.PHONY: run test install install-dev clean bench fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ run: install
 
 test: install-dev
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+# The hostile-input fuzzer against a live server, bigger than the suite's run (FUZZ_EXAMPLES per target);
+# counts of inputs and 5xx answers land in tests/artifacts/fuzz-summary.json.
+FUZZ_EXAMPLES ?= 5000
+fuzz: install-dev
+	$(TEST_ENV) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -s tests/scim/test_live_fuzz.py
 
 clean:
 	rm -rf $(VENV) demo.sqlite3 staticfiles

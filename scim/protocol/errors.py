@@ -44,9 +44,27 @@ def not_found(resource_id: str) -> ScimError:
     return ScimError(404, f"Resource {resource_id} not found.")
 
 
+# full_clean names model fields; a client knows SCIM attributes. Fields not listed are named by
+# camelCasing (display_name -> displayName); value/type/display are ScimUserEmail's.
+_SCIM_NAMES = {
+    "user_name": "userName", "external_id": "externalId", "name_formatted": "name.formatted",
+    "family_name": "name.familyName", "given_name": "name.givenName", "middle_name": "name.middleName",
+    "honorific_prefix": "name.honorificPrefix", "honorific_suffix": "name.honorificSuffix",
+    "manager_id": "manager.value", "manager_display_name": "manager.displayName",
+    "value": "emails.value", "type": "emails.type", "display": "emails.display",
+}
+
+
+def scim_attribute_name(field: str) -> str:
+    if field in _SCIM_NAMES:
+        return _SCIM_NAMES[field]
+    head, *rest = field.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
 def _validation_detail(error: ValidationError) -> str:
-    if hasattr(error, "error_dict"):  # full_clean: name the field each message is about
-        return " ".join(f"{field}: {message}" for field, messages in error.message_dict.items()
+    if hasattr(error, "error_dict"):  # full_clean: name the SCIM attribute each message is about
+        return " ".join(f"{scim_attribute_name(field)}: {message}" for field, messages in error.message_dict.items()
                         for message in messages)
     return " ".join(error.messages)
 

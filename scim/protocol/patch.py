@@ -116,7 +116,8 @@ def _apply_path(resource: dict, operation: str, path: str, value) -> None:
                     current.pop(_key(current, sub), None)
                 elif isinstance(current, list):
                     for element in current:
-                        element.pop(_key(element, sub), None)
+                        if isinstance(element, dict):  # an earlier op may have added a non-object
+                            element.pop(_key(element, sub), None)
             return
         if sub is None and (operation == "add" or isinstance(value, dict)):
             _merge(container, attribute, value, operation)

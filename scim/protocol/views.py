@@ -48,6 +48,8 @@ def http_response(result: ScimResult) -> HttpResponse:
         del response["Content-Type"]
     for key, value in result.headers.items():
         response[key] = value
+    # Resources carry personal data and ETags; no cache between the IdP and us may keep them.
+    response["Cache-Control"] = "no-store"
     return response
 
 

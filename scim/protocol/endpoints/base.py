@@ -8,6 +8,7 @@ result. Handlers never see an HttpRequest, so both paths run the same code.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from tenants.errors import Conflict, NotFound, PreconditionFailed
 from scim.models import etag_matches
 
 from ..discovery import DEFAULT_COUNT, MAX_RESULTS
-from ..errors import ScimError, invalid_syntax, invalid_value, scim_error_from
+from ..errors import ScimError, invalid_filter, invalid_syntax, invalid_value, scim_error_from
 from ..filters import user_filter_q, user_ordering
 
 NO_DATA = object()
@@ -30,6 +31,52 @@ NO_DATA = object()
 
 def _refuse_non_json_constant(name: str):
     raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity).")
+
+
+# The deepest JSON a SCIM body needs is ~5 levels (Bulk > operation > data > emails > item);
+# json.loads recurses, so a body nested ~1,000 deep was a RecursionError and a 500 (issue 12).
+MAX_BODY_NESTING = 32
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
+
+
+def _check_nesting(raw: bytes) -> None:
+    """invalid_syntax when brackets outside strings nest deeper than MAX_BODY_NESTING (one pass)."""
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            if depth > MAX_BODY_NESTING:
+                raise invalid_syntax(f"The request body nests deeper than {MAX_BODY_NESTING} levels.")
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+
+
+def _check_text(value) -> None:
+    """invalid_value for a NUL or a lone UTF-16 surrogate ("\\ud800") in any key or string:
+    PostgreSQL stores neither in text or jsonb, and psycopg cannot even encode a surrogate."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, str):
+            if "\x00" in item:
+                raise invalid_value("Text in the request may not contain NUL characters.")
+            if _SURROGATE.search(item):
+                raise invalid_value("Text in the request may not contain lone UTF-16 surrogates.")
 
 
 @dataclass
@@ -65,18 +112,21 @@ class ScimRequest:
     def json(self) -> dict:
         """The body as a JSON object, or a SCIM 400 (invalidSyntax, or invalidValue for a NUL)."""
         if self.data is NO_DATA:
+            raw = self.read_body() or b"null"
             try:
-                self.logged_body = json.loads(self.read_body() or b"null", parse_constant=_refuse_non_json_constant)
-            except (ValueError, UnicodeDecodeError):
+                _check_nesting(raw)
+                self.logged_body = json.loads(raw, parse_constant=_refuse_non_json_constant)
+            except (ValueError, UnicodeDecodeError, RecursionError):
                 raise invalid_syntax("The request body is not valid JSON.") from None
         else:
             self.logged_body = self.data
         if not isinstance(self.logged_body, dict):
             raise invalid_syntax("The request body must be a JSON object.")
-        if "\\u0000" in json.dumps(self.logged_body):
-            # PostgreSQL stores no NUL in text or jsonb; refuse it before it reaches either.
-            self.logged_body = None
-            raise invalid_value("Text in the request may not contain NUL characters.")
+        try:
+            _check_text(self.logged_body)
+        except ScimError:
+            self.logged_body = None  # nor may it reach the provisioning log's jsonb
+            raise
         return self.logged_body
 
 
@@ -184,6 +234,19 @@ class SearchEndpoint(Endpoint):
     def post(self, request: ScimRequest) -> ScimResult:
         body = dict(request.json())
         schemas_given = body.get("schemas") or [SchemaURI.SERACH_REQUEST]
+        if not isinstance(schemas_given, list):
+            raise invalid_value("schemas must be a list of schema URIs.")
+        for name in ("filter", "sortBy", "sortOrder"):
+            if body.get(name) is not None and not isinstance(body[name], str):
+                raise (invalid_filter if name == "filter" else invalid_value)(f"{name} must be a string.")
+        for name in ("startIndex", "count"):
+            if body.get(name) is not None and (isinstance(body[name], bool) or not isinstance(body[name], (int, str))):
+                raise invalid_value(f"{name} must be an integer.")
+        for name in ("attributes", "excludedAttributes"):
+            value = body.get(name)
+            if value is not None and not isinstance(value, str) and not (
+                    isinstance(value, list) and all(isinstance(item, str) for item in value)):
+                raise invalid_value(f"{name} must be a string or a list of strings.")
         if SchemaURI.SERACH_REQUEST not in schemas_given:
             raise invalid_value(f"A search request lists the schema {SchemaURI.SERACH_REQUEST}.")
         return self.search(request, body)
