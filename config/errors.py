@@ -28,8 +28,12 @@ def database_unavailable(error: BaseException | None) -> bool:
     return isinstance(error, DatabaseError) and type(cause).__name__ in {"QueryCanceled", "LockNotAvailable"}
 
 
+def retry_after_headers() -> dict[str, str]:
+    return {"Retry-After": str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)}
+
+
 def unavailable_response(request) -> HttpResponse:
-    retry_after = str(settings.DATABASE_UNAVAILABLE_RETRY_AFTER)
+    retry_after = retry_after_headers()["Retry-After"]
     if request.path.startswith("/scim/"):
         body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "503",
                 "detail": "The service is temporarily unavailable; retry after the Retry-After seconds."}

@@ -25,6 +25,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from config.errors import database_unavailable, retry_after_headers
 from tenants.scoping import org_scope
 
 from scim.services.provisioning import provisioning_event_record
@@ -88,9 +89,14 @@ class ScimView(View):
             result = error_result(error)
         except RequestDataTooBig:
             result = error_result(ScimError(413, "The request body is too large."))
-        except Exception:
-            log.exception("SCIM request failed")
-            result = error_result(ScimError(500, "The server could not complete this request."))
+        except Exception as error:
+            if database_unavailable(error):
+                log.warning("SCIM request refused: the database is unavailable (%s)", type(error).__name__)
+                result = error_result(ScimError(503, "The service is temporarily unavailable; retry after the "
+                                                     "Retry-After seconds.", headers=retry_after_headers()))
+            else:
+                log.exception("SCIM request failed")
+                result = error_result(ScimError(500, "The server could not complete this request."))
         if principal is not None:
             self._record(request, principal, scim_request, result, started)
         return http_response(result)

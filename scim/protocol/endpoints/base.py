@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+from contextlib import nullcontext
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django_scim.constants import SchemaURI
 
 from oauthapps.credentials import Principal
@@ -153,6 +155,9 @@ class Endpoint:
     handler method of the same name, lower-cased, for each."""
 
     operations: dict[str, str | None] = {}
+    # A write and the response that acknowledges it are one transaction: if the database goes away
+    # before the response is built, nothing was committed, so no IdP retry meets its own write (409).
+    writes_in_one_transaction = True
 
     def handler(self, method: str) -> Callable[[ScimRequest], ScimResult]:
         return getattr(self, method.lower())
@@ -165,8 +170,10 @@ DOMAIN_ERRORS = (ValidationError, Conflict, NotFound, PreconditionFailed)
 def respond(endpoint: Endpoint, request: ScimRequest) -> ScimResult:
     """Run `endpoint`'s handler for the request's method. SCIM errors and the directory's domain
     errors become SCIM error results here, the one place they are translated (scim_error_from)."""
+    in_one_transaction = endpoint.writes_in_one_transaction and request.method != "GET"
     try:
-        return endpoint.handler(request.method)(request)
+        with transaction.atomic() if in_one_transaction else nullcontext():
+            return endpoint.handler(request.method)(request)
     except (ScimError, *DOMAIN_ERRORS) as error:
         return error_result(scim_error_from(error))
 

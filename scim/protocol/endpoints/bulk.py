@@ -70,6 +70,7 @@ def _resource_endpoint(path: str) -> tuple[Endpoint, dict]:
 
 class Bulk(Endpoint):
     operations = {"POST": "bulk"}
+    writes_in_one_transaction = False  # each operation is its own transaction (RFC 7644 §3.7)
 
     def post(self, request: ScimRequest) -> ScimResult:
         declared = request.declared_length
