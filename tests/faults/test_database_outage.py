@@ -141,7 +141,11 @@ def test_postgres_stopped_under_load_is_503_then_recovers_with_no_acknowledged_w
     assert max(seconds for _kind, _status, seconds, _extra in answers) < NO_HANG_SECONDS
     assert recovered_at is not None, "the service did not recover by itself"
 
-    listed = requests.get(f"{base}/scim/v2/Users", params={"filter": 'userName sw "fault"', "count": 200},
-                          headers=scim_headers, timeout=10).json()
-    stored = {user["userName"] for user in listed["Resources"]}
+    stored: set[str] = set()
+    while True:
+        listed = requests.get(f"{base}/scim/v2/Users", headers=scim_headers, timeout=10, params={
+            "filter": 'userName sw "fault"', "count": 200, "startIndex": len(stored) + 1}).json()
+        stored |= {user["userName"] for user in listed["Resources"]}
+        if not listed["Resources"]:
+            break
     assert set(created) <= stored, f"acknowledged writes lost: {sorted(set(created) - stored)}"
