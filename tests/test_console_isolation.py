@@ -28,6 +28,14 @@ def _membership(org):
     return {"public_id": add_member(org, UserFactory(), Membership.Role.MEMBER).public_id}
 
 
+def _invitation(org):
+    from tenants.invitations import invitation_create
+    from tenants.audit import Actor
+
+    invitation = invitation_create(org=org, actor=Actor.system(), email=f"{MARKER}-invitee@example.com", role="member")
+    return {"public_id": invitation.public_id}
+
+
 def _domain(org):
     with org_scope(org):
         return {"public_id": Domain.objects.get(name=f"{MARKER}.example").public_id}
@@ -58,6 +66,8 @@ def _group(org):
 OBJECT_KWARGS = {
     "member_change_role": _membership,
     "member_remove": _membership,
+    "invitation_resend": _invitation,
+    "invitation_revoke": _invitation,
     "domain_detail": _domain,
     "domain_verify": _domain,
     "domain_delete": _domain,
