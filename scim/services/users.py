@@ -196,7 +196,7 @@ def scim_user_create(*, org: Organization, actor: Actor, values: UserValues) -> 
             from ..tasks import send_welcome_email
 
             enqueue_on_commit(send_welcome_email, user_id=user.pk, org_id=org.pk)
-        # A user created inactive: whoever holds that e-mail here loses access, as on deactivation.
+        # A user created inactive: the member with that e-mail is suspended here, as on deactivation.
         _follow_active(org, actor, user, was_deactivated=False,
                        primary_email=next((e.value for e in emails if e.primary), None))
     return user
@@ -236,8 +236,8 @@ def scim_user_delete(*, org: Organization, actor: Actor, public_id: str, if_matc
 
 @org_bound
 def scim_user_deactivate(*, org: Organization, actor: Actor, public_id: str) -> ScimUser:
-    """Set active=false as the IdP's PATCH would (the account loses access at once), audited; no-op if
-    already so. For staff: the IdP may reactivate the user on its next sync."""
+    """Set active=false as the IdP's PATCH would (the person's membership in this org is suspended at
+    once), audited; no-op if already so. For staff: the IdP may reactivate the user on its next sync."""
     with transaction.atomic():
         user = _locked_user(public_id, if_match=None)
         if user.active is False:
