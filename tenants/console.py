@@ -109,20 +109,22 @@ def _invitation(request, public_id) -> Invitation:
         raise Http404("No such invitation.") from None
 
 
-@require_POST
-def invitation_resend(request, public_id):
-    invitation = _invitation(request, public_id)
-    if _apply(request, invitations.invitation_resend, invitation=invitation):
-        messages.success(request, f"Sent the invitation for {invitation.email} again; the earlier link no longer works.")
-    return redirect("console:members")
+def _invitation_action(service, done: str):
+    """A POST-only Members-page button on one pending invitation (resend, revoke)."""
+
+    @require_POST
+    def view(request, public_id):
+        invitation = _invitation(request, public_id)
+        if _apply(request, service, invitation=invitation):
+            messages.success(request, done.format(email=invitation.email))
+        return redirect("console:members")
+
+    return view
 
 
-@require_POST
-def invitation_revoke(request, public_id):
-    invitation = _invitation(request, public_id)
-    if _apply(request, invitations.invitation_revoke, invitation=invitation):
-        messages.success(request, f"Revoked the invitation for {invitation.email}.")
-    return redirect("console:members")
+invitation_resend = _invitation_action(
+    invitations.invitation_resend, "Sent the invitation for {email} again; the earlier link no longer works.")
+invitation_revoke = _invitation_action(invitations.invitation_revoke, "Revoked the invitation for {email}.")
 
 
 def _membership(request, public_id) -> Membership:

@@ -77,6 +77,15 @@ def _require_pending(invitation: Invitation) -> None:
         )
 
 
+def _pending_for_admin(actor: Actor, invitation: Invitation) -> Invitation:
+    """The pending invitation, locked, for an admin (an owner, if it offers the owner role)."""
+    acting_role = _acting_role(actor)
+    invitation = _locked(invitation)
+    _require_owner_for(acting_role, invitation.role)
+    _require_pending(invitation)
+    return invitation
+
+
 @org_bound
 def invitation_create(*, org: Organization, actor: Actor, email: str, role: str, display_name: str = "") -> Invitation:
     """Invite an e-mail address to the org with a role; the person joins only by accepting it."""
@@ -109,10 +118,7 @@ def invitation_create(*, org: Organization, actor: Actor, email: str, role: str,
 def invitation_resend(*, org: Organization, actor: Actor, invitation: Invitation) -> Invitation:
     """A new link (the old one stops working) and a new expiry, e-mailed again."""
     with transaction.atomic():
-        acting_role = _acting_role(actor)
-        invitation = _locked(invitation)
-        _require_owner_for(acting_role, invitation.role)
-        _require_pending(invitation)
+        invitation = _pending_for_admin(actor, invitation)
         _new_link(invitation)
         invitation.save(update_fields=["token_nonce", "token_hash", "expires"])
         audit.record(org=org, actor=actor, action="invitation.resent", obj=invitation,
@@ -124,10 +130,7 @@ def invitation_resend(*, org: Organization, actor: Actor, invitation: Invitation
 @org_bound
 def invitation_revoke(*, org: Organization, actor: Actor, invitation: Invitation) -> Invitation:
     with transaction.atomic():
-        acting_role = _acting_role(actor)
-        invitation = _locked(invitation)
-        _require_owner_for(acting_role, invitation.role)
-        _require_pending(invitation)
+        invitation = _pending_for_admin(actor, invitation)
         invitation.status = Status.REVOKED
         invitation.save(update_fields=["status"])
         audit.record(org=org, actor=actor, action="invitation.revoked", obj=invitation,
