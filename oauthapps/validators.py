@@ -68,12 +68,12 @@ def revoke_tokens_of_reused_code(client, code: str) -> bool:
 
 def approver_may_still_act(user, application) -> bool:
     """An auth-code token acts for the admin who approved it, only while they remain an active
-    owner or admin of the application's org."""
+    owner or admin of the application's org (a membership the org's IdP suspended does not count)."""
     if user is None or not user.is_active:
         return False
     with org_scope(application.org):
         return Membership.objects.filter(
-            user=user, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]
+            user=user, role__in=[Membership.Role.OWNER, Membership.Role.ADMIN], suspended_by_idp=False
         ).exists()
 
 

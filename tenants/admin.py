@@ -57,7 +57,7 @@ class MembershipInline(ReadOnlyInline):
 
     model = Membership
     fk_name = "org"
-    fields = ("user", "role", "created", "invited_by")
+    fields = ("user", "role", "suspended_by_idp", "created", "invited_by")
     readonly_fields = fields
 
 
@@ -116,8 +116,8 @@ class MembershipAdmin(admin.ModelAdmin):
     """Read-only rows; staff change roles and remove people with actions that call the same services
     as the console (the last owner stays, and each change is audited)."""
 
-    list_display = ("user", "org", "role", "created")
-    list_filter = ("role", "org")
+    list_display = ("user", "org", "role", "suspended_by_idp", "created")
+    list_filter = ("role", "suspended_by_idp", "org")
     search_fields = ("user__email", "user__display_name", "org__name", "org__public_id")
     list_select_related = ("user", "org")
     actions = ["make_owner", "make_admin", "make_member", "remove_from_organization"]

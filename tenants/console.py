@@ -8,10 +8,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from . import audit, domain_checks, selectors, services
+from . import audit, domain_checks, invitations, selectors, services
 from .console_site import console_site
 from .errors import NotFound
-from .models import Domain, Membership, Organization
+from .invitation_views import your_invitations
+from .models import Domain, Invitation, Membership, Organization
 
 
 class InviteForm(forms.Form):
@@ -71,6 +72,7 @@ def members(request, invite_form=None):
         "console/members.html",
         "Members",
         memberships=[(membership, RoleForm(initial={"role": membership.role})) for membership in memberships],
+        invitations=selectors.org_pending_invitations(org=request.org),
         invite_form=invite_form or InviteForm(),
     )
 
@@ -81,7 +83,7 @@ def _apply(request, service, **kwargs):
     try:
         service(org=request.org, actor=request.actor, **kwargs)
     except NotFound:
-        raise Http404("No such member or domain.") from None
+        raise Http404("No such member, invitation or domain.") from None
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(error.messages) if isinstance(error, ValidationError) else str(error))
         return False
@@ -94,10 +96,35 @@ def member_invite(request):
     if not form.is_valid():
         return members(request, invite_form=form)
     email = form.cleaned_data["email"]
-    if _apply(request, services.membership_invite, email=email, role=form.cleaned_data["role"],
+    if _apply(request, invitations.invitation_create, email=email, role=form.cleaned_data["role"],
               display_name=form.cleaned_data["display_name"]):
-        messages.success(request, f"Added {email}; an invitation e-mail is on its way.")
+        messages.success(request, f"Invited {email.lower()}: they join once they accept the e-mailed invitation.")
     return redirect("console:members")
+
+
+def _invitation(request, public_id) -> Invitation:
+    try:
+        return selectors.invitation_by_public_id(org=request.org, public_id=public_id)
+    except NotFound:
+        raise Http404("No such invitation.") from None
+
+
+def _invitation_action(service, done: str):
+    """A POST-only Members-page button on one pending invitation (resend, revoke)."""
+
+    @require_POST
+    def view(request, public_id):
+        invitation = _invitation(request, public_id)
+        if _apply(request, service, invitation=invitation):
+            messages.success(request, done.format(email=invitation.email))
+        return redirect("console:members")
+
+    return view
+
+
+invitation_resend = _invitation_action(
+    invitations.invitation_resend, "Sent the invitation for {email} again; the earlier link no longer works.")
+invitation_revoke = _invitation_action(invitations.invitation_revoke, "Revoked the invitation for {email}.")
 
 
 def _membership(request, public_id) -> Membership:
@@ -230,6 +257,10 @@ console_site.register_overview_section("console/overview_domains.html", overview
 console_site.register_page("", overview, name="overview", nav_label="Overview", nav_order=0)
 console_site.register_page("members/", members, name="members", nav_label="Members", nav_order=10)
 console_site.register_page("members/invite/", member_invite, name="member_invite")
+console_site.register_page("members/invitations/<str:public_id>/resend/", invitation_resend, name="invitation_resend")
+console_site.register_page("members/invitations/<str:public_id>/revoke/", invitation_revoke, name="invitation_revoke")
+# The invited person's own page: it needs no org (they may belong to none yet).
+console_site.register_page("invitations/", your_invitations, name="invitations", needs_org=False)
 console_site.register_page("members/<str:public_id>/role/", member_change_role, name="member_change_role")
 console_site.register_page("members/<str:public_id>/remove/", member_remove, name="member_remove")
 console_site.register_page("domains/", domains, name="domains", nav_label="Domains", nav_order=30)

@@ -88,8 +88,13 @@ class ConsoleSite(admin.AdminSite):
             path(page.route, self.admin_view(page.view, needs_org=page.needs_org), name=page.name)
             for page in self._pages
         ]
+        from .invitation_views import invitation_link
+
         own = [
             path("choose-org/", self.admin_view(self.choose_org, needs_org=False), name="choose_org"),
+            # The invitation e-mail's link: no sign-in (its token is the credential; the page says
+            # what to do next), so it is not a registered page.
+            path("invitations/link/<str:token>/", invitation_link, name="invitation_link"),
         ]
         return own + pages + super().get_urls()
 
@@ -115,7 +120,10 @@ class ConsoleSite(admin.AdminSite):
             if chosen is not None:
                 request.session[SESSION_ORG_KEY] = chosen.org.public_id
                 return redirect("console:index")
-        context = {**self.each_context(request), "title": "Choose an organization", "memberships": memberships}
+        context = {
+            **self.each_context(request), "title": "Choose an organization", "memberships": memberships,
+            "invitations": selectors.open_invitations_of_user(user=request.user),
+        }
         return TemplateResponse(request, "console/choose_org.html", context)
 
     def no_access(self, request):

@@ -61,6 +61,10 @@ class Membership(TenantModel):
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set by the org's IdP (SCIM active=false for this person) and cleared only by its reactivation:
+    # the membership gives no access to this org meanwhile. The global account is never touched
+    # (DESIGN.md invariant 9), so a staff decision (User.is_active) stays staff's.
+    suspended_by_idp = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "user"], name="tenants_membership_org_user_unique")]
@@ -73,6 +77,57 @@ class Membership(TenantModel):
     @property
     def can_administer(self) -> bool:
         return self.role in (self.Role.OWNER, self.Role.ADMIN)
+
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class Invitation(TenantModel):
+    """An offer to join the org, which the person accepts (or declines) themselves: joining an org
+    takes the person's acceptance (DESIGN.md invariant 9). Only a hash of the link's token is stored."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Revoked"
+
+    public_id = PublicIdField(prefix="IN")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    display_name = models.CharField(max_length=150, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # sha256 of the link's token; the token itself is derived when the e-mail is sent (tenants.invitations).
+    token_hash = models.CharField(max_length=64)
+    # Changed on every resend, which makes the previous link worthless.
+    token_nonce = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            # One live invitation per person and org; a concurrent second invite hits this.
+            models.UniqueConstraint(fields=["org", "email"], condition=models.Q(status="pending"),
+                                    name="tenants_invitation_one_pending_per_email"),
+        ]
+        indexes = [
+            models.Index(fields=["token_hash"], name="tenants_invitation_token"),
+            models.Index(fields=["email", "status"], name="tenants_invitation_email"),
+        ]
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()}, {self.get_status_display()})"
+
+    def is_expired(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.expires
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PENDING and not self.is_expired()
 
 
 # A verified domain that fails its daily re-check stays usable this long before it lapses.

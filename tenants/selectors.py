@@ -13,29 +13,69 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 
 from .domain_checks import normalize_domain_name
 from .errors import NotFound
-from .models import AuditEvent, Domain, Membership, Organization
+from .models import AuditEvent, Domain, Invitation, Membership, Organization
 from .scoping import TenantManager, all_orgs_scope, org_bound
 
 
-def memberships_of_user(*, user: User) -> QuerySet[Membership]:
+def memberships_of_user(*, user: User, include_suspended: bool = False) -> QuerySet[Membership]:
     """Every org the user belongs to: the console's org picker runs before any org is in scope, so
-    this one read spans orgs, and only ever for the signed-in user's own rows."""
+    this one read spans orgs, and only ever for the signed-in user's own rows. A membership the
+    org's IdP suspended gives no access, so it is left out unless asked for (the sign-in audit)."""
     manager: TenantManager = Membership.objects
-    return manager.unscoped_for_credential_lookup().filter(user=user).select_related("org").order_by("org__name")
+    memberships = manager.unscoped_for_credential_lookup().filter(user=user)
+    if not include_suspended:
+        memberships = memberships.filter(suspended_by_idp=False)
+    return memberships.select_related("org").order_by("org__name")
 
 
 def console_membership(*, user: User, org_public_id: str | None) -> Membership | None:
-    """The membership the console acts through: the chosen org, or the only one the user has."""
+    """The membership the console acts through: the chosen org, or the only one the user has
+    (never one the org's IdP suspended: its console is refused from the next request on)."""
     memberships = memberships_of_user(user=user)
     if org_public_id:
         return memberships.filter(org__public_id=org_public_id).first()
     only_two = list(memberships[:2])
     return only_two[0] if len(only_two) == 1 else None
+
+
+def open_invitations_of_user(*, user: User) -> QuerySet[Invitation]:
+    """The pending, unexpired invitations to the signed-in person's e-mail, across orgs (their own
+    rows only): "Your invitations" runs before any org is chosen."""
+    manager: TenantManager = Invitation.objects
+    return (manager.unscoped_for_credential_lookup()
+            .filter(email=user.email, status=Invitation.Status.PENDING, expires__gt=timezone.now())
+            .select_related("org", "invited_by").order_by("org__name"))
+
+
+def invitation_for_token(*, token: str) -> Invitation | None:
+    """The invitation a link's token names (any org: the link is the credential), or None."""
+    from .invitations import hash_invitation_token
+
+    manager: TenantManager = Invitation.objects
+    return (manager.unscoped_for_credential_lookup().select_related("org")
+            .filter(token_hash=hash_invitation_token(token)).first()) if token else None
+
+
+@org_bound
+def org_pending_invitations(*, org: Organization) -> QuerySet[Invitation]:
+    """Pending invitations, expired ones included (an admin resends or revokes them)."""
+    return Invitation.objects.filter(status=Invitation.Status.PENDING).select_related("invited_by").order_by("-created")
+
+
+@org_bound
+def invitation_by_public_id(*, org: Organization, public_id: str) -> Invitation:
+    return _the_one(Invitation.objects.select_related("org").filter(public_id=public_id), "invitation")
+
+
+@org_bound
+def invitation_by_pk(*, org: Organization, pk: int) -> Invitation:
+    return _the_one(Invitation.objects.select_related("org", "invited_by").filter(pk=pk), "invitation")
 
 
 @org_bound

@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User, normalize_email
+from accounts.models import User
 from config.celery import enqueue_on_commit
 
 from . import audit, domain_checks, selectors
@@ -31,6 +30,7 @@ Role = Membership.Role
 AUDIT_ACTIONS = {
     "organization.created": "Created the organization",
     "organization.settings_changed": "Changed the organization's settings",
+    # Written before invitations needed acceptance; kept so old rows still read in words.
     "member.invited": "Invited a member",
     "member.role_changed": "Changed a member's role",
     "member.removed": "Removed a member",
@@ -78,7 +78,8 @@ def _acting_role(actor: Actor) -> str:
     if (actor.is_staff and getattr(actor.user, "is_staff", False)) or actor.kind == ActorKind.SYSTEM:
         return Role.OWNER
     if actor.kind == ActorKind.MEMBER and actor.user is not None:
-        membership = Membership.objects.filter(user=actor.user).first()
+        # A membership the org's IdP suspended acts for nobody (DESIGN.md invariant 9).
+        membership = Membership.objects.filter(user=actor.user, suspended_by_idp=False).first()
         if membership is not None and membership.can_administer:
             return membership.role
     raise PermissionDenied(ADMINISTRATORS_ONLY)
@@ -103,31 +104,6 @@ def _ensure_an_owner_remains(org: Organization, membership: Membership) -> None:
             "Make another member an owner first.",
             code="last_owner",
         )
-
-
-@org_bound
-def membership_invite(
-    *, org: Organization, actor: Actor, email: str, role: str, display_name: str = ""
-) -> Membership:
-    """Add a person to the org by e-mail; a person new to the product gets an invitation to set a password."""
-    email = normalize_email(email)
-    validate_email(email)
-    _require_known_role(role)
-    with transaction.atomic():
-        lock_org(org=org)
-        _require_owner_for(_acting_role(actor), role)
-        user = User.objects.filter(email=email).first()
-        if user is None:
-            user = User.objects.create_user(email=email, password=None, display_name=display_name.strip())
-        elif Membership.objects.filter(user=user).exists():
-            raise ValidationError(f"{email} is already a member of {org.name}.", code="already_member")
-        membership = Membership.objects.create(org=org, user=user, role=role, invited_by=actor.user)
-        audit.record(org=org, actor=actor, action="member.invited", obj=membership, detail={"role": role})
-
-        from .tasks import send_invitation_email
-
-        enqueue_on_commit(send_invitation_email, membership_id=membership.pk, org_id=org.pk)
-    return membership
 
 
 @org_bound

@@ -19,7 +19,7 @@ def _console_request(request) -> bool:
 def _record_for_each_org(user, action: str, request) -> None:
     actor = audit.Actor.member(user, address=client_address(request))
     with transaction.atomic():
-        for membership in selectors.memberships_of_user(user=user):
+        for membership in selectors.memberships_of_user(user=user, include_suspended=True):
             audit.record(org=membership.org, actor=actor, action=action, obj=membership)
 
 

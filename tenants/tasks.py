@@ -3,13 +3,10 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from . import selectors, services
 from .audit import Actor
@@ -21,30 +18,34 @@ log = logging.getLogger(__name__)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_invitation_email(*, membership_id: int, org_id: int) -> None:
+def send_invitation_email(*, invitation_id: int, org_id: int) -> None:
+    """The invitation's link, to accept or decline it. The token is rebuilt here from the row (never
+    carried in the message), so a resend's newer link is the one any pending e-mail carries."""
+    from .invitations import invitation_token
+
     org = Organization.objects.get(pk=org_id)
     try:
-        membership = selectors.membership_by_pk(org=org, pk=membership_id)
+        invitation = selectors.invitation_by_pk(org=org, pk=invitation_id)
     except NotFound:
-        log.info("invitation skipped: membership %s no longer exists", membership_id)
+        log.info("invitation e-mail skipped: invitation %s no longer exists", invitation_id)
         return
-    user = membership.user
-    inviter = membership.invited_by.get_full_name() if membership.invited_by else "An administrator"
-    if user.has_usable_password():
-        action = "Sign in at " + settings.PUBLIC_BASE_URL + reverse("console:index")
-    else:
-        path = reverse(
-            "accounts:set_password",
-            kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
-        )
-        action = "Choose a password to sign in: " + settings.PUBLIC_BASE_URL + path
+    if invitation.status != invitation.Status.PENDING:
+        log.info("invitation e-mail skipped: invitation %s is %s", invitation.public_id, invitation.status)
+        return
+    inviter = invitation.invited_by.get_full_name() if invitation.invited_by else "An administrator"
+    link = settings.PUBLIC_BASE_URL + reverse("console:invitation_link", kwargs={"token": invitation_token(invitation)})
     send_mail(
-        subject=f"You have been added to {org.name}",
-        message=f"{inviter} added you to {org.name} as {membership.get_role_display().lower()}.\n\n{action}\n",
+        subject=f"You are invited to join {org.name}",
+        message=(
+            f"{inviter} invited you to join {org.name} as {invitation.get_role_display().lower()}.\n\n"
+            f"Accept or decline: {link}\n\n"
+            f"The link works until {invitation.expires:%Y-%m-%d %H:%M} UTC. If you already have an account, "
+            "sign in with this e-mail address; otherwise the link lets you choose a password.\n"
+        ),
         from_email=None,
-        recipient_list=[user.email],
+        recipient_list=[invitation.email],
     )
-    log.info("invitation sent for membership %s", membership.public_id)
+    log.info("invitation e-mail sent for invitation %s", invitation.public_id)
 
 
 REVERIFICATION_INTERVAL = timedelta(hours=24)

@@ -38,6 +38,15 @@ def _object(model, url_kwarg: str, id_field: str, **lookup):
     return build
 
 
+def _invitation(org):
+    from tenants.audit import Actor
+    from tenants.invitations import invitation_create
+
+    invitation = invitation_create(org=org, actor=Actor.system(), email=f"{MARKER}-invitee@example.com", role="member")
+    return {"public_id": invitation.public_id}
+
+
+
 _domain = _object(Domain, "public_id", "public_id", name=f"{MARKER}.example")
 _application = _object(Application, "client_id", "client_id", name=f"{MARKER} app")
 _scim_token = _object(ScimToken, "public_id", "public_id", name=f"{MARKER} token")
@@ -50,6 +59,8 @@ _group = _object(Group, "group_id", "public_id", display_name=f"{MARKER} group")
 OBJECT_KWARGS = {
     "member_change_role": _membership,
     "member_remove": _membership,
+    "invitation_resend": _invitation,
+    "invitation_revoke": _invitation,
     "domain_detail": _domain,
     "domain_verify": _domain,
     "domain_delete": _domain,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
@@ -144,29 +144,29 @@ def _follow_active(org: Organization, actor: Actor, user: ScimUser, *, was_deact
 
 
 def _sync_account_access(org: Organization, user: ScimUser, primary_email: str | None) -> int:
-    """Make the console account that belongs to this SCIM user follow its `active` flag.
+    """Make the membership in this org of the person this SCIM user is follow its `active` flag.
 
-    The account is the accounts.User, a member of this org, whose e-mail equals the SCIM user's
-    userName or primary e-mail. The OAuth tokens this org's applications issued to it are revoked
-    at once (access tokens deleted, refresh tokens revoked). The account itself (is_active, which
-    ends its sessions on their next request) changes only when this org is its only org: an org's
-    IdP never switches off a person other orgs also hold (DESIGN.md invariant 9). Reactivating
-    sets is_active True again (revoked tokens stay revoked: the client signs in again).
-    Returns how many accounts were found.
+    The person is the accounts.User, a member of this org, whose e-mail equals the SCIM user's
+    userName or primary e-mail. Deactivation suspends that membership only (Membership.
+    suspended_by_idp: no console, no consent, no auth-code token for this org from the next request)
+    and revokes the OAuth tokens this org's applications issued to the account (access tokens
+    deleted, refresh tokens revoked). Reactivation clears that flag and nothing else. The global
+    account (is_active, staff's decision), its other memberships and tokens other orgs issued are
+    never touched: an org's IdP reaches no further than its org (DESIGN.md invariant 9).
+    Returns how many memberships were found.
     """
     from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
-    from accounts.models import User
+    from tenants.models import Membership
 
     addresses = {user.user_name.lower()} | ({primary_email.lower()} if primary_email else set())
-    accounts = User.objects.filter(email__in=addresses, memberships__org=org).distinct()
-    account_ids = list(accounts.values_list("pk", flat=True))
+    # The membership manager is scoped: this reads and writes this org's rows only.
+    memberships = Membership.objects.filter(user__email__in=addresses)
+    account_ids = list(memberships.values_list("user_id", flat=True))
     if not account_ids:
         return 0
     deactivated = user.active is False
-    only_here = (User.objects.filter(pk__in=account_ids).annotate(orgs=Count("memberships"))
-                 .filter(orgs=1).values("pk"))
-    User.objects.filter(pk__in=only_here).update(is_active=not deactivated)
+    memberships.update(suspended_by_idp=deactivated)
     if deactivated:
         get_refresh_token_model().objects.filter(
             user_id__in=account_ids, application__org=org, revoked__isnull=True).update(revoked=timezone.now())
@@ -196,7 +196,7 @@ def scim_user_create(*, org: Organization, actor: Actor, values: UserValues) -> 
             from ..tasks import send_welcome_email
 
             enqueue_on_commit(send_welcome_email, user_id=user.pk, org_id=org.pk)
-        # A user created inactive: whoever holds that e-mail here loses access, as on deactivation.
+        # A user created inactive: the member with that e-mail is suspended here, as on deactivation.
         _follow_active(org, actor, user, was_deactivated=False,
                        primary_email=next((e.value for e in emails if e.primary), None))
     return user
@@ -236,8 +236,8 @@ def scim_user_delete(*, org: Organization, actor: Actor, public_id: str, if_matc
 
 @org_bound
 def scim_user_deactivate(*, org: Organization, actor: Actor, public_id: str) -> ScimUser:
-    """Set active=false as the IdP's PATCH would (the account loses access at once), audited; no-op if
-    already so. For staff: the IdP may reactivate the user on its next sync."""
+    """Set active=false as the IdP's PATCH would (the person's membership in this org is suspended at
+    once), audited; no-op if already so. For staff: the IdP may reactivate the user on its next sync."""
     with transaction.atomic():
         user = _locked_user(public_id, if_match=None)
         if user.active is False:

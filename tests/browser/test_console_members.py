@@ -24,8 +24,8 @@ def test_owner_signs_in_and_invites_a_member(page, live_server, sign_in, screens
     page.get_by_label("E-mail").fill("new.admin@acme.example")
     page.get_by_label("Role").select_option("admin")
     page.get_by_role("button", name="Invite").click()
-    expect(page.locator(".messagelist")).to_contain_text("Added new.admin@acme.example")
-    expect(page.locator("#members")).to_contain_text("new.admin@acme.example")
+    expect(page.locator(".messagelist")).to_contain_text("Invited new.admin@acme.example")
+    expect(page.locator("#invitations")).to_contain_text("new.admin@acme.example")
     screenshot(page, "console-members")
 
 

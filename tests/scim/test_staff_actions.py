@@ -17,7 +17,7 @@ def _staff(client):
     return client
 
 
-def test_staff_deactivate_a_user_which_locks_their_account_and_is_audited(client, scim_org, other_scim_org):
+def test_staff_deactivate_a_user_which_suspends_their_membership_and_is_audited(client, scim_org, other_scim_org):
     account = UserFactory(email="ann@example.com")
     add_member(scim_org, account, Membership.Role.MEMBER)
     scim_client_for(Client(), scim_org).post("/Users", user_body("ann@example.com"))
@@ -28,7 +28,11 @@ def test_staff_deactivate_a_user_which_locks_their_account_and_is_audited(client
     assert response.status_code == 302
     ann.refresh_from_db()
     account.refresh_from_db()
-    assert ann.active is False and not account.is_active
+    # As the IdP's deactivation: this org's membership is suspended; the global account is untouched
+    # (staff disable an account itself with User.is_active in /admin/).
+    assert ann.active is False and account.is_active
+    with org_scope(scim_org):
+        assert Membership.objects.get(user=account).suspended_by_idp
     with org_scope(scim_org):
         event = AuditEvent.objects.exclude(action="scim_token.created").get()  # the fixture's token is audited too
     assert (event.action, event.object_id, event.actor_label) == ("scim_user.deactivated", ann.public_id, "staff@example.org")

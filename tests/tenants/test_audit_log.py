@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tenants import audit, services
 from tenants.audit import Actor
-from tenants.models import AuditEvent, Domain, Membership
+from tenants.models import AuditEvent, Domain, Invitation, Membership
 from tenants.scoping import org_scope
 from tests.factories import TEST_PASSWORD, UserFactory, add_member
 
@@ -43,7 +43,10 @@ def test_every_console_action_is_on_the_audit_log(client, org, owner, dns_zone, 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("console:member_invite"), {"email": "new@acme.example", "role": "member"})
     with org_scope(org):
-        invited = Membership.objects.get(user__email="new@acme.example")
+        invitation = Invitation.objects.get(email="new@acme.example")
+    client.post(reverse("console:invitation_resend", args=[invitation.public_id]))
+    client.post(reverse("console:invitation_revoke", args=[invitation.public_id]))
+    invited = add_member(org, UserFactory(email="joined@acme.example"))
     client.post(reverse("console:member_change_role", args=[invited.public_id]), {"role": "admin"})
     client.post(reverse("console:member_remove", args=[invited.public_id]))
     client.post(reverse("console:domain_add"), {"name": "acme.example"})
@@ -60,14 +63,15 @@ def test_every_console_action_is_on_the_audit_log(client, org, owner, dns_zone, 
 
     page = table(audit_page(client))
     for words in (
-        "Failed to sign in to the console", "Signed in to the console", "Invited a member",
+        "Failed to sign in to the console", "Signed in to the console", "Invited a person",
+        "Resent an invitation", "Revoked an invitation", "email: new@acme.example",
         "Changed a member's role", "role member → admin", "Removed a member", "new@acme.example",
         "Added a domain", "Verified a domain", "method: dns", "A verified domain failed its re-check",
         "A domain lost its verification", "NXDOMAIN", "Removed a domain", "Changed the organization's settings",
         "fields: name, send welcome emails", "owner@acme.example (Member)", "System", "127.0.0.1",
     ):
         assert words in page, words
-    assert rows(audit_page(client)) == 11
+    assert rows(audit_page(client)) == 13
 
 
 def test_the_log_filters_by_actor_and_by_action(owner_client, org, owner):

@@ -80,8 +80,8 @@ def test_members_page_lists_members_and_invites(owner_client, org, django_captur
             reverse("console:member_invite"), {"email": "new@acme.example", "role": "admin", "display_name": ""},
             follow=True,
         )
-    assert b"Added new@acme.example" in response.content
-    assert b"new@acme.example" in owner_client.get(reverse("console:members")).content
+    assert b"Invited new@acme.example: they join once they accept" in response.content
+    assert b'data-invitation="new@acme.example"' in owner_client.get(reverse("console:members")).content
 
 
 def test_invite_form_errors_show_next_to_the_field(owner_client):

@@ -1,5 +1,4 @@
 import pytest
-from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from tenants import services
@@ -43,63 +42,16 @@ def test_an_admin_cannot_touch_owners(org, owner):
         owner_membership = Membership.objects.get(user=owner)
     with pytest.raises(PermissionDenied):
         services.membership_change_role(org=org, actor=Actor.member(admin), membership=owner_membership, role=Role.MEMBER)
-    with pytest.raises(PermissionDenied):
-        services.membership_invite(org=org, actor=Actor.member(admin), email="new@acme.example", role=Role.OWNER)
-
-
-def test_a_member_cannot_manage_members(org, owner):
-    member = add_member(org).user
-    with pytest.raises(PermissionDenied):
-        services.membership_invite(org=org, actor=Actor.member(member), email="new@acme.example", role=Role.MEMBER)
-
-
-def test_invite_creates_the_person_and_emails_a_set_password_link(org, owner, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        membership = services.membership_invite(
-            org=org, actor=Actor.member(owner), email="New.Person@Acme.Example", role=Role.ADMIN, display_name="New Person"
-        )
-    assert membership.user.email == "new.person@acme.example"
-    assert not membership.user.has_usable_password()
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["new.person@acme.example"]
-    assert "/accounts/set-password/" in mail.outbox[0].body
-
-
-def test_inviting_an_existing_member_is_refused(org, owner):
-    with pytest.raises(ValidationError, match="already a member"):
-        services.membership_invite(org=org, actor=Actor.member(owner), email="OWNER@acme.example", role=Role.MEMBER)
-
-
-def test_an_existing_user_joins_another_org(org, other_org, owner):
-    someone = UserFactory(email="someone@globex.example")
-    add_member(other_org, someone, Role.OWNER)
-    services.membership_invite(org=org, actor=Actor.member(owner), email=someone.email, role=Role.MEMBER)
-    with org_scope(org):
-        assert Membership.objects.filter(user=someone).exists()
-
-
-def test_a_broker_outage_does_not_fail_the_invitation(org, owner, django_capture_on_commit_callbacks, monkeypatch):
-    from tenants.tasks import send_invitation_email
-
-    def broker_down(*args, **kwargs):
-        raise ConnectionError("broker unreachable")
-
-    monkeypatch.setattr(send_invitation_email, "apply_async", broker_down)
-    with django_capture_on_commit_callbacks(execute=True):
-        membership = services.membership_invite(org=org, actor=Actor.member(owner), email="x@acme.example", role=Role.MEMBER)
-    with org_scope(org):
-        assert Membership.objects.filter(pk=membership.pk).exists()
 
 
 # --- Who may act: staff as an owner would, never an IdP credential --------------------------------------
 
 def test_staff_act_as_an_owner_would_in_any_org_and_are_audited_as_staff(org, owner):
     staff = UserFactory(email="staff@example.org", is_staff=True)
-    membership = services.membership_invite(
-        org=org, actor=Actor.staff(staff, "10.0.0.1"), email="boss@acme.example", role=Role.OWNER)
-    assert membership.role == Role.OWNER and membership.invited_by == staff
+    membership = add_member(org, role=Role.ADMIN)
+    services.membership_change_role(org=org, actor=Actor.staff(staff, "10.0.0.1"), membership=membership, role=Role.OWNER)
     with org_scope(org):
-        event = AuditEvent.objects.get(action="member.invited")
+        event = AuditEvent.objects.get(action="member.role_changed")
     assert (event.actor_kind, event.actor_label, event.actor_address) == ("staff", "staff@example.org", "10.0.0.1")
 
 
@@ -116,8 +68,9 @@ def test_staff_still_keep_the_last_owner(org, owner):
     lambda: Actor.staff(UserFactory(is_staff=False)),  # a staff actor needs a staff account
 ], ids=["idp-credential", "staff-actor-without-staff-account"])
 def test_others_cannot_manage_members(org, owner, actor):
+    member = add_member(org)
     with pytest.raises(PermissionDenied, match="Only owners and admins manage members"):
-        services.membership_invite(org=org, actor=actor(), email="new@acme.example", role=Role.MEMBER)
+        services.membership_change_role(org=org, actor=actor(), membership=member, role=Role.ADMIN)
 
 
 def test_role_changes_and_removals_record_what_changed(org, owner):

@@ -6,19 +6,23 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tenants import audit, selectors, services
+from tenants import audit, invitations, selectors, services
 from tenants.audit import Actor
 from tenants.domain_checks import dns_record_name, dns_record_value
 from tenants.scoping import org_scope
 from tests import org_binding
 from tests.factories import UserFactory, add_member
 
-MODULES = [audit, selectors, services]
+MODULES = [audit, invitations, selectors, services]
 # Functions that span orgs (or touch no org's rows) on purpose, with the reason.
 CROSS_ORG = {
     "tenants.audit.register_actions": "declares the words of audit actions; touches no org's rows",
     "tenants.audit.action_words": "reads the words of an audit action; touches no org's rows",
     "tenants.selectors.memberships_of_user": "the signed-in person's own memberships, for the org picker",
+    "tenants.selectors.open_invitations_of_user": "the signed-in person's own invitations, before any org is chosen",
+    "tenants.selectors.invitation_for_token": "the e-mailed link's token is the credential that names the org",
+    "tenants.invitations.invitation_token": "derives a link's token from its row; touches no org's rows",
+    "tenants.invitations.hash_invitation_token": "hashes a token; touches no org's rows",
     "tenants.selectors.console_membership": "the signed-in person's own membership in the org they chose",
     "tenants.selectors.domains_due_for_reverification": "the hourly re-check job fans out over every org",
     "tenants.services.organization_create": "creates the org: there is no org to bind to before it exists",
@@ -32,6 +36,7 @@ def world(org, other_org, dns_zone, settings):
     unverified and a verified domain (published in the test DNS), and audit rows."""
     settings.DEBUG = True  # domain_mark_verified_for_demo is a DEBUG-only shortcut
     shared = UserFactory(email="shared@example.com", password=None)  # no password: no slow hashing
+    guest = UserFactory(email="guest@example.com", password=None)  # invited to both orgs
     people = {}
     for key, each in (("a", org), ("b", other_org)):
         add_member(each, shared, "owner")
@@ -44,8 +49,10 @@ def world(org, other_org, dns_zone, settings):
         with org_scope(each):
             people[key]["pending"] = selectors.org_domains(org=each).get(name=f"pending.{key}.example")
         audit.record(org=each, actor=Actor.member(shared), action="organization.settings_changed", obj=each)
+        people[key]["invitation"] = invitations.invitation_create(
+            org=each, actor=Actor.member(shared), email=guest.email, role="admin")
     return {"a": org, "b": other_org, "shared": shared, "actor": Actor.member(shared), "system": Actor.system(),
-            **people["a"]}
+            "guest": Actor.member(guest), **people["a"]}
 
 
 CALLS = {
@@ -67,10 +74,24 @@ CALLS = {
     "tenants.selectors.audit_events": lambda w: selectors.audit_events(org=w["a"]),
     "tenants.selectors.audit_actors": lambda w: selectors.audit_actors(org=w["a"]),
     "tenants.selectors.audit_log_page": lambda w: selectors.audit_log_page(org=w["a"], size=2),
+    "tenants.selectors.org_pending_invitations": lambda w: selectors.org_pending_invitations(org=w["a"]),
+    "tenants.selectors.invitation_by_public_id": lambda w: selectors.invitation_by_public_id(
+        org=w["a"], public_id=w["invitation"].public_id),
+    "tenants.selectors.invitation_by_pk": lambda w: selectors.invitation_by_pk(org=w["a"], pk=w["invitation"].pk),
     # Services
     "tenants.services.lock_org": lambda w: services.lock_org(org=w["a"]),
-    "tenants.services.membership_invite": lambda w: services.membership_invite(
+    "tenants.invitations.invitation_create": lambda w: invitations.invitation_create(
         org=w["a"], actor=w["actor"], email="new@example.com", role="admin"),
+    "tenants.invitations.invitation_resend": lambda w: invitations.invitation_resend(
+        org=w["a"], actor=w["actor"], invitation=w["invitation"]),
+    "tenants.invitations.invitation_revoke": lambda w: invitations.invitation_revoke(
+        org=w["a"], actor=w["actor"], invitation=w["invitation"]),
+    "tenants.invitations.invitation_accept": lambda w: invitations.invitation_accept(
+        org=w["a"], actor=w["guest"], invitation=w["invitation"]),
+    "tenants.invitations.invitation_decline": lambda w: invitations.invitation_decline(
+        org=w["a"], actor=w["guest"], invitation=w["invitation"]),
+    "tenants.invitations.invitation_accept_with_new_password": lambda w: invitations.invitation_accept_with_new_password(
+        org=w["a"], invitation=w["invitation"], password="a-long-enough-passphrase-42"),
     "tenants.services.membership_change_role": lambda w: services.membership_change_role(
         org=w["a"], actor=w["actor"], membership=w["member"], role="admin"),
     "tenants.services.membership_remove": lambda w: services.membership_remove(

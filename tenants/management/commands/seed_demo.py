@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from oauthapps.demo import seed_demo_credentials
-from tenants import selectors, services
+from tenants import invitations, selectors, services
 from tenants.audit import Actor
 from tenants.models import Domain, Membership, Organization
 
@@ -66,9 +66,12 @@ class Command(BaseCommand):
 
     def _keep_owner(self, org: Organization, owner: User) -> None:
         """A second run finds the demo owner in the org and makes sure they are still an owner."""
-        membership = selectors.memberships_of_user(user=owner).filter(org=org).first()
+        membership = selectors.memberships_of_user(user=owner, include_suspended=True).filter(org=org).first()
         if membership is None:
-            services.membership_invite(org=org, actor=SEED, email=owner.email, role=Membership.Role.OWNER)
+            # Joining takes the person's acceptance, even in the demo: invite, then accept as them.
+            invitation = invitations.invitation_create(
+                org=org, actor=SEED, email=owner.email, role=Membership.Role.OWNER)
+            invitations.invitation_accept(org=org, actor=Actor.member(owner), invitation=invitation)
         elif membership.role != Membership.Role.OWNER:
             services.membership_change_role(org=org, actor=SEED, membership=membership, role=Membership.Role.OWNER)
 
