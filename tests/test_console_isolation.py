@@ -46,7 +46,6 @@ def _invitation(org):
     return {"public_id": invitation.public_id}
 
 
-
 _domain = _object(Domain, "public_id", "public_id", name=f"{MARKER}.example")
 _application = _object(Application, "client_id", "client_id", name=f"{MARKER} app")
 _scim_token = _object(ScimToken, "public_id", "public_id", name=f"{MARKER} token")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from accounts.models import User
 from scim.models import ProvisioningEvent
 from scim.services.provisioning import provisioning_event_record
+from tenants.scoping import org_scope
 from tenants.scoping import all_orgs_scope
 
 from .conftest import body_of, scim_client_for, user_body
@@ -95,3 +96,17 @@ def test_patch_values_are_removed_by_the_path_they_name_and_other_values_stay(sc
     assert cleaned[0]["value"] == "[removed]" and cleaned[1]["value"] == "Ann"
     assert cleaned[2]["value"] == {"nickName": "A", "clientSecret": "[removed]", "accessToken": "[removed]"}
     assert event.path == "/scim/v2/Users/US1?[removed]"
+
+
+def test_events_stored_before_redaction_lose_their_secrets_in_the_migration(scim_org):
+    import importlib
+
+    migration = importlib.import_module("scim.migrations.0004_redact_stored_secrets")
+    body = {"Operations": [{"op": "replace", "path": "password", "value": "old-secret-123"}]}
+    with org_scope(scim_org):
+        event = ProvisioningEvent.objects.create(org=scim_org, method="PATCH", path="/scim/v2/Users/x?password=old-secret-123",
+                                                 status=200, request_body=body)
+    migration.redact_stored_events(apps, None)
+    with org_scope(scim_org):
+        event = ProvisioningEvent.objects.get(pk=event.pk)
+    assert "old-secret-123" not in str(event.request_body) + event.path
