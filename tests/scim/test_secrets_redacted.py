@@ -106,7 +106,10 @@ def test_events_stored_before_redaction_lose_their_secrets_in_the_migration(scim
     with org_scope(scim_org):
         event = ProvisioningEvent.objects.create(org=scim_org, method="PATCH", path="/scim/v2/Users/x?password=old-secret-123",
                                                  status=200, request_body=body)
-    migration.redact_stored_events(apps, None)
+    from django.db.migrations.loader import MigrationLoader
+
+    historical = MigrationLoader(None).project_state(("scim", "0004_redact_stored_secrets")).apps
+    migration.redact_stored_events(historical, None)
     with org_scope(scim_org):
         event = ProvisioningEvent.objects.get(pk=event.pk)
     assert "old-secret-123" not in str(event.request_body) + event.path
