@@ -238,6 +238,10 @@ CACHES = {
     } if RATE_LIMIT_REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
 }
 RATELIMIT_USE_CACHE = "rate_limits"
+# SCIM, averaged over 10 s: Entra sends up to ~25 requests/s per tenant, Okta bursts during imports.
+# Staff set an org's own figure (Organization.scim_requests_per_second) in /admin/.
+SCIM_RATE_PER_CREDENTIAL = int(os.environ.get("SCIM_RATE_PER_CREDENTIAL", "100"))  # per second
+SCIM_RATE_PER_ORG = int(os.environ.get("SCIM_RATE_PER_ORG", "200"))  # per second
 # Token endpoint: per client id and per address (an IdP asks for a token about once an hour).
 TOKEN_RATE_PER_CLIENT = int(os.environ.get("TOKEN_RATE_PER_CLIENT", "30"))  # per minute
 TOKEN_RATE_PER_ADDRESS = int(os.environ.get("TOKEN_RATE_PER_ADDRESS", "60"))  # per minute

@@ -106,7 +106,8 @@ class OrganizationAdmin(admin.ModelAdmin):
             )
             _take_over(obj, created)
             return
-        changes = {field: form.cleaned_data[field] for field in form.changed_data if field in services.SETTINGS_FIELDS}
+        editable = (*services.SETTINGS_FIELDS, *services.STAFF_SETTINGS_FIELDS)
+        changes = {field: form.cleaned_data[field] for field in form.changed_data if field in editable}
         if changes:
             services.organization_update_policy(org=obj, actor=request.actor, **changes)
 

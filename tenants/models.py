@@ -29,6 +29,12 @@ class Organization(models.Model):
     send_welcome_emails = models.BooleanField(
         default=True, help_text="SCIM: e-mail a welcome message to each user the IdP creates."
     )
+    # Set by staff only (tenants.services.STAFF_SETTINGS_FIELDS); empty: settings.SCIM_RATE_PER_ORG.
+    scim_requests_per_second = models.PositiveIntegerField(
+        "SCIM requests per second", null=True, blank=True,
+        help_text="Averaged over 10 seconds, for the whole organization and for each of its credentials. "
+                  "Empty: the default.",
+    )
 
     class Meta:
         ordering = ["name"]

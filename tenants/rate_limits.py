@@ -40,6 +40,18 @@ class Limit:
         return f"{self.count}/{self.seconds}s"
 
 
+SCIM_WINDOW_SECONDS = 10
+
+
+def enforce_scim_limits(request, *, org, credential: str) -> None:
+    """Per credential and per org: an org's own figure (set by staff) replaces both defaults."""
+    own = org.scim_requests_per_second
+    per_credential = own or settings.SCIM_RATE_PER_CREDENTIAL
+    per_org = own or settings.SCIM_RATE_PER_ORG
+    enforce(request, Limit("scim-credential", per_credential * SCIM_WINDOW_SECONDS, SCIM_WINDOW_SECONDS), credential)
+    enforce(request, Limit("scim-org", per_org * SCIM_WINDOW_SECONDS, SCIM_WINDOW_SECONDS), org.public_id)
+
+
 def enforce(request, limit: Limit, value: str) -> None:
     """Count this request against `limit` for `value`; raise RateLimited once it is over."""
     global _skip_until

@@ -141,12 +141,15 @@ def membership_remove(*, org: Organization, actor: Actor, membership: Membership
 
 
 SETTINGS_FIELDS = ("name", "require_verified_domains", "username_must_equal_primary_email", "send_welcome_emails")
+# What only staff set, from /admin/: limits the service puts on an org.
+STAFF_SETTINGS_FIELDS = ("scim_requests_per_second",)
 
 
 @org_bound
 def organization_update_policy(*, org: Organization, actor: Actor, **changes) -> Organization:
-    """Owners (and staff) set the org's name and policies (any of SETTINGS_FIELDS); admins only read them."""
-    unknown = set(changes) - set(SETTINGS_FIELDS)
+    """Owners (and staff) set the org's name and policies (any of SETTINGS_FIELDS); admins only read them.
+    Staff alone set STAFF_SETTINGS_FIELDS."""
+    unknown = set(changes) - set(SETTINGS_FIELDS) - set(STAFF_SETTINGS_FIELDS if actor.is_staff else ())
     if unknown:
         raise TypeError(f"Not an organization setting: {', '.join(sorted(unknown))}")
     with transaction.atomic():

@@ -44,3 +44,18 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+def private_redis_for_rate_limits(settings):
+    """Point the rate-limit cache at a fresh private Redis and turn limits on; returns the server
+    (the caller stops it). For a pytest fixture."""
+    from tenants import rate_limits
+
+    redis = PrivateRedis()
+    redis.start()
+    settings.CACHES = {**settings.CACHES, "rate_limits": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis.url,
+        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    settings.RATE_LIMITS_ENABLED = True
+    rate_limits._skip_until = 0.0
+    return redis

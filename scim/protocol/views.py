@@ -26,6 +26,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from config.errors import database_unavailable, retry_after_headers
+from tenants.rate_limits import RateLimited, enforce_scim_limits
 from tenants.scoping import org_scope
 
 from scim.services.provisioning import provisioning_event_record
@@ -75,7 +76,11 @@ class ScimView(View):
             operation = self.endpoint.operations[method]
             if operation is not None:
                 principal = authenticate(request)
-                # Known org from here on: a 403 for a missing scope is in the org's log too.
+                # Known org from here on: a 403 for a missing scope or a 429 is in the org's log too.
+                try:
+                    enforce_scim_limits(request, org=principal.org, credential=principal.credential_label)
+                except RateLimited as limited:
+                    raise ScimError(429, limited.detail, headers={"Retry-After": str(limited.retry_after)}) from None
                 require_scope(principal, operation)
             scim_request = ScimRequest(
                 principal=principal, method=method, kwargs=kwargs, params=request.GET,

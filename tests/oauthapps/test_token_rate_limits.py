@@ -9,7 +9,7 @@ import pytest
 from oauthapps import views
 from tenants import rate_limits
 from tenants.rate_limits import Limit
-from tests.redis_server import PrivateRedis
+from tests.redis_server import private_redis_for_rate_limits
 
 from .test_oauth_refusals import basic
 
@@ -18,13 +18,7 @@ _addresses = (f"192.0.2.{n}" for n in itertools.count(1))  # a fresh counter per
 
 @pytest.fixture
 def private_redis(settings):
-    redis = PrivateRedis()
-    redis.start()
-    settings.CACHES = {**settings.CACHES, "rate_limits": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis.url,
-        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
-    settings.RATE_LIMITS_ENABLED = True
-    rate_limits._skip_until = 0.0
+    redis = private_redis_for_rate_limits(settings)
     yield redis
     redis.stop()
     rate_limits._skip_until = 0.0
