@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from scim.protocol.views import UnknownEndpointView
 from tenants.console_site import console_site
 
 admin.site.site_header = "Identity admin (staff)"
@@ -16,4 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("oauthapps.urls")),
     path("scim/v2/", include("scim.protocol.urls")),
+    # The SCIM root without its slash: a SCIM 404, not CommonMiddleware's APPEND_SLASH redirect (a POST
+    # can't follow one).
+    path("scim/v2", UnknownEndpointView.as_view()),
 ]
