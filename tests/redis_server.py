@@ -8,6 +8,8 @@ import subprocess
 import time
 from contextlib import closing
 
+import pytest
+
 
 def _free_port() -> int:
     with closing(socket.socket()) as probe:
@@ -46,9 +48,9 @@ class PrivateRedis:
             self.process = None
 
 
-def private_redis_for_rate_limits(settings):
-    """Point the rate-limit cache at a fresh private Redis and turn limits on; returns the server
-    (the caller stops it). For a pytest fixture."""
+@pytest.fixture
+def private_redis(settings):
+    """The rate-limit cache on a fresh private Redis, rate limits on; the test may stop the server."""
     from tenants import rate_limits
 
     redis = PrivateRedis()
@@ -58,4 +60,6 @@ def private_redis_for_rate_limits(settings):
         "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
     settings.RATE_LIMITS_ENABLED = True
     rate_limits._skip_until = 0.0
-    return redis
+    yield redis
+    redis.stop()
+    rate_limits._skip_until = 0.0

@@ -7,21 +7,12 @@ import logging
 import pytest
 
 from oauthapps import views
-from tenants import rate_limits
 from tenants.rate_limits import Limit
-from tests.redis_server import private_redis_for_rate_limits
+from tests.redis_server import private_redis  # noqa: F401  (a fixture)
 
 from .test_oauth_refusals import basic
 
 _addresses = (f"192.0.2.{n}" for n in itertools.count(1))  # a fresh counter per test
-
-
-@pytest.fixture
-def private_redis(settings):
-    redis = private_redis_for_rate_limits(settings)
-    yield redis
-    redis.stop()
-    rate_limits._skip_until = 0.0
 
 
 @pytest.fixture

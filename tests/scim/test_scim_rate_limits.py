@@ -4,19 +4,10 @@ Retry-After; staff set an org's own figure; with Redis down requests pass."""
 import pytest
 from django.test import Client
 
-from tenants import rate_limits
 from tenants.models import Organization
-from tests.redis_server import private_redis_for_rate_limits
+from tests.redis_server import private_redis  # noqa: F401  (a fixture)
 
 from .conftest import scim_client_for
-
-
-@pytest.fixture
-def private_redis(settings):
-    redis = private_redis_for_rate_limits(settings)
-    yield redis
-    redis.stop()
-    rate_limits._skip_until = 0.0
 
 
 def limit_org(org, per_second):
