@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
@@ -33,3 +33,23 @@ class UserAdmin(DjangoUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "display_name", "password1", "password2")}),)
     readonly_fields = ("last_login", "date_joined")
+
+    # An account is global, but its memberships cascade with it: the last owner of an org stays.
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and _orgs_only_owned_by(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        kept = [user for user in queryset if _orgs_only_owned_by(user)]
+        for user in kept:
+            names = ", ".join(org.name for org in _orgs_only_owned_by(user))
+            messages.error(request, f"{user.email} was not deleted: they are the only owner of {names}. "
+                                    "Make someone else an owner first, or deactivate the account instead.")
+        super().delete_queryset(request, queryset.exclude(pk__in=[user.pk for user in kept]))
+
+
+def _orgs_only_owned_by(user):
+    from tenants.selectors import orgs_only_owned_by
+
+    return orgs_only_owned_by(user=user)

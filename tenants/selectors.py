@@ -34,6 +34,16 @@ def memberships_of_user(*, user: User, include_suspended: bool = False) -> Query
     return memberships.select_related("org").order_by("org__name")
 
 
+def orgs_only_owned_by(*, user: User) -> list[Organization]:
+    """The orgs whose only owner is this person: deleting their account would leave them ownerless.
+    Reads across orgs, for this one person's own memberships (the staff admin asks before a delete)."""
+    with all_orgs_scope():
+        owned = Membership.objects.filter(user=user, role=Membership.Role.OWNER).values("org_id")
+        co_owned = Membership.objects.filter(org_id__in=owned, role=Membership.Role.OWNER).exclude(user=user)
+        return list(Organization.objects.filter(pk__in=owned).exclude(pk__in=co_owned.values("org_id"))
+                    .order_by("name"))
+
+
 def console_membership(*, user: User, org_public_id: str | None) -> Membership | None:
     """The membership the console acts through: the chosen org, or the only one the user has
     (never one the org's IdP suspended: its console is refused from the next request on)."""

@@ -23,6 +23,7 @@ CROSS_ORG = {
     "tenants.selectors.invitation_for_token": "the e-mailed link's token is the credential that names the org",
     "tenants.invitations.invitation_token": "derives a link's token from its row; touches no org's rows",
     "tenants.invitations.hash_invitation_token": "hashes a token; touches no org's rows",
+    "tenants.selectors.orgs_only_owned_by": "one person's own memberships, checked before staff delete the account",
     "tenants.selectors.console_membership": "the signed-in person's own membership in the org they chose",
     "tenants.selectors.domains_due_for_reverification": "the hourly re-check job fans out over every org",
     "tenants.services.organization_create": "creates the org: there is no org to bind to before it exists",

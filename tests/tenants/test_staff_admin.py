@@ -204,3 +204,16 @@ def test_validating_the_staff_form_writes_nothing(rf, org):
     with all_orgs_scope():
         assert form.is_valid(), form.errors
         assert not Domain.objects.exists() and not AuditEvent.objects.exists()
+
+
+def test_staff_cannot_delete_the_account_of_an_orgs_only_owner(client, org, owner):
+    from accounts.models import User
+
+    staff = UserFactory(email="root@idadmin.example", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    assert client.get(f"/admin/accounts/user/{owner.pk}/delete/").status_code == 403
+    client.post("/admin/accounts/user/", {"action": "delete_selected", "_selected_action": [owner.pk], "post": "yes"})
+    assert User.objects.filter(pk=owner.pk).exists()
+    co_owner = UserFactory()
+    add_member(org, co_owner, Membership.Role.OWNER)
+    assert client.get(f"/admin/accounts/user/{owner.pk}/delete/").status_code == 200
