@@ -11,21 +11,18 @@ import json
 import sys
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template import loader
 from django.views.defaults import server_error as django_server_error
 
-# Raised when the server is down, unreachable, restarting, or a statement/lock timeout fired.
+# Raised when the server is down, unreachable or restarting, and when a statement or lock timeout
+# fires (psycopg's QueryCanceled and LockNotAvailable are OperationalErrors, and Django keeps the kind).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def database_unavailable(error: BaseException | None) -> bool:
-    if isinstance(error, DATABASE_UNAVAILABLE):
-        return True
-    # psycopg's QueryCanceled (statement or lock timeout) reaches Django as a plain DatabaseError.
-    cause = getattr(error, "__cause__", None)
-    return isinstance(error, DatabaseError) and type(cause).__name__ in {"QueryCanceled", "LockNotAvailable"}
+    return isinstance(error, DATABASE_UNAVAILABLE)
 
 
 def retry_after_headers() -> dict[str, str]:

@@ -46,6 +46,16 @@ def checksum(raw: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
+def basic_client_credentials(encoded: str) -> tuple[str, str] | None:
+    """(client id, secret) of an HTTP Basic credential (RFC 6749 §2.3.1: each part form-urlencoded);
+    None when it isn't one."""
+    try:
+        client_id, secret = map(unquote_plus, base64.b64decode(encoded).decode("utf-8").split(":", 1))
+    except (TypeError, ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+    return client_id, secret
+
+
 def revoke_tokens_of_reused_code(client, code: str) -> bool:
     """RFC 6749 §4.1.2: a code presented again revokes the tokens its first exchange issued.
 
@@ -102,12 +112,7 @@ class TenantOAuth2Validator(OAuth2Validator):
     def _presented_client_credentials(self, request) -> tuple[str | None, str | None]:
         auth_string = self._extract_basic_auth(request)
         if auth_string:
-            try:
-                decoded = base64.b64decode(auth_string).decode("utf-8")
-                client_id, secret = map(unquote_plus, decoded.split(":", 1))
-            except (TypeError, ValueError, binascii.Error, UnicodeDecodeError):
-                return None, None
-            return client_id, secret
+            return basic_client_credentials(auth_string) or (None, None)
         return getattr(request, "client_id", None), getattr(request, "client_secret", None)
 
     def is_pkce_required(self, client_id, request):

@@ -6,9 +6,8 @@ and an introspection endpoint that answers any authenticated client about any to
 
 from __future__ import annotations
 
-import base64
 import json
-from urllib.parse import unquote_plus, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +28,7 @@ from tenants.scoping import org_scope
 from . import scopes as scope_names
 from .selectors import application_for_client_id
 from .services import application_record_consent
-from .validators import approver_may_still_act
+from .validators import approver_may_still_act, basic_client_credentials
 
 TOKEN_GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
 TOKEN_LIMIT_PER_CLIENT = Limit("oauth-token-client", settings.TOKEN_RATE_PER_CLIENT, 60)
@@ -108,10 +107,7 @@ def allow_redirect_to_callback(response: TemplateResponse) -> None:
 def _presented_client_id(request) -> str:
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "basic":
-        try:
-            return unquote_plus(base64.b64decode(credentials).decode().partition(":")[0])[:100]
-        except (ValueError, UnicodeDecodeError):
-            return ""
+        return (basic_client_credentials(credentials) or ("", ""))[0][:100]
     return str(request.POST.get("client_id", ""))[:100]
 
 
