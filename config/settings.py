@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import structlog
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "axes",
     "pgtrigger",
     "csp",
+    "django_celery_outbox",
     "accounts",
     "tenants",
     "oauthapps",
@@ -114,6 +116,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} -c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}"
                    " -c idle_in_transaction_session_timeout=60000",
     })
+# A web request gives up on a PostgreSQL that has not answered for this long (a frozen server never
+# fires its own timeouts): config.database_deadline, armed by deploy/gunicorn.conf.py. 0 turns it off.
+DATABASE_WAIT_LIMIT_SECONDS = float(os.environ.get("DATABASE_WAIT_LIMIT_SECONDS", "6"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Seconds a client is told to wait (Retry-After) when the database is unavailable.
 DATABASE_UNAVAILABLE_RETRY_AFTER = 5
@@ -221,7 +226,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reverify-due-domains": {"task": "tenants.tasks.reverify_due_domains", "schedule": 3600.0},
     "clear-expired-oauth-tokens": {"task": "oauthapps.tasks.clear_expired_oauth_tokens", "schedule": 3600.0},
     "scim-prune-provisioning-log": {"task": "scim.tasks.prune_provisioning_log", "schedule": 24 * 3600},
+    "prune-delivered-effects": {"task": "tenants.tasks.prune_delivered_effects", "schedule": 24 * 3600},
 }
+# Side effects go through the transactional outbox (config.celery); beat's own ticks are not the
+# effect of a write and a missed tick is simply taken at the next one, so they go straight out.
+CELERY_OUTBOX_APP = "config.celery.app"
+CELERY_OUTBOX_EXCLUDE_TASKS = frozenset(entry["task"] for entry in CELERY_BEAT_SCHEDULE.values())
 
 # --- Rate limits ---------------------------------------------------------------------------------
 # Counters live in Redis (tenants.rate_limits); the demo without Redis counts in memory.
@@ -351,6 +361,15 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# The outbox relay (django-celery-outbox) logs through structlog: render its events as one key=value
+# line and hand them to the logging set up above, so they share its format and handlers.
+structlog.configure(
+    processors=[structlog.contextvars.merge_contextvars, structlog.processors.KeyValueRenderer(key_order=["event"])],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
 
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

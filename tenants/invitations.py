@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User, normalize_email
-from config.celery import enqueue_on_commit
+from config.celery import enqueue_effect
 
 from . import audit
 from .audit import Actor, ActorKind
@@ -59,7 +59,7 @@ def _new_link(invitation: Invitation) -> None:
 def _send(org: Organization, invitation: Invitation) -> None:
     from .tasks import send_invitation_email
 
-    enqueue_on_commit(send_invitation_email, invitation_id=invitation.pk, org_id=org.pk)
+    enqueue_effect(send_invitation_email, invitation_id=invitation.pk, org_id=org.pk)
 
 
 def _locked(invitation: Invitation) -> Invitation:

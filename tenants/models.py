@@ -279,3 +279,17 @@ def _words(value) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(item) for item in value) or "none"
     return str(value)
+
+
+class DeliveredEffect(models.Model):
+    """A side effect (an e-mail) that went out, by its idempotency key: the id of the outbox message
+    that asked for it. The relay delivers at least once (it may publish again after a crash, the broker
+    may redeliver); this row makes the effect happen once. Relay bookkeeping, not org data: kept 7
+    days, longer than any redelivery (tenants.tasks.prune_delivered_effects)."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    task = models.CharField(max_length=255)
+    delivered = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self):
+        return f"{self.task} {self.key}"

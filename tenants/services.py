@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.celery import enqueue_on_commit
+from config.celery import enqueue_effect
 
 from . import audit, domain_checks, selectors
 from .audit import Actor, ActorKind
@@ -335,7 +335,7 @@ def domain_reverify(
                          detail={"reason": result.reason})
             from .tasks import send_domain_lapsed_email
 
-            enqueue_on_commit(send_domain_lapsed_email, domain_id=domain.pk, org_id=org.pk)
+            enqueue_effect(send_domain_lapsed_email, domain_id=domain.pk, org_id=org.pk)
         domain.save()
     return domain
 
@@ -349,7 +349,7 @@ def domain_request_reverification(*, org: Organization, actor: Actor, domain: Do
         audit.record(org=org, actor=actor, action="domain.reverify_requested", obj=domain)
         from .tasks import reverify_domain
 
-        enqueue_on_commit(reverify_domain, domain.pk, org.pk)
+        enqueue_effect(reverify_domain, domain_id=domain.pk, org_id=org.pk)
 
 
 def domain_claim_due_reverifications(*, now: datetime, interval: timedelta) -> list[tuple[int, int]]:

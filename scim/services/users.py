@@ -20,7 +20,7 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from config.celery import enqueue_on_commit
+from config.celery import enqueue_effect
 from tenants import audit
 from tenants.audit import Actor
 from tenants.errors import Conflict
@@ -195,7 +195,7 @@ def scim_user_create(*, org: Organization, actor: Actor, values: UserValues) -> 
         if org.send_welcome_emails and emails:
             from ..tasks import send_welcome_email
 
-            enqueue_on_commit(send_welcome_email, user_id=user.pk, org_id=org.pk)
+            enqueue_effect(send_welcome_email, user_id=user.pk, org_id=org.pk)
         # A user created inactive: the member with that e-mail is suspended here, as on deactivation.
         _follow_active(org, actor, user, was_deactivated=False,
                        primary_email=next((e.value for e in emails if e.primary), None))

@@ -16,6 +16,7 @@ from tenants.domain_checks import dns_record_name, dns_record_value
 from tenants.models import Domain
 from tenants.scoping import all_orgs_scope, org_scope
 from tests.factories import OrganizationFactory
+from tests.outbox_relay import outbox_relay  # noqa: F401 (a fixture)
 
 Status = Domain.Status
 A_DAY_AGO = timedelta(hours=24, minutes=1)
@@ -81,19 +82,12 @@ def test_the_fan_out_sends_chunks_not_one_task_with_every_domain(org, dns_zone, 
     settings.DOMAIN_REVERIFICATION_CHUNK_SIZE = 2
     for n in range(5):
         make_domain(org, f"d{n}.example")
-    sent = []
-    original = tasks.reverify_domain.chunks
-
-    def recording_chunks(items, size):
-        sent.append((list(items), size))
-        return original(items, size)
-
-    monkeypatch.setattr(tasks.reverify_domain, "chunks", recording_chunks)
+    chunks = []
+    monkeypatch.setattr(tasks.reverify_domains, "apply_async", lambda kwargs: chunks.append(kwargs["pairs"]))
     with django_capture_on_commit_callbacks(execute=True):
         tasks.reverify_due_domains.delay()
-    [(items, size)] = sent
-    assert len(items) == 5 and size == 2
-    assert len(original(items, size).group().tasks) == 3
+    assert [len(pairs) for pairs in chunks] == [2, 2, 1]
+    assert len({domain_id for pairs in chunks for domain_id, _org_id in pairs}) == 5
 
 
 def test_reverifying_a_removed_domain_is_a_no_op(db):
@@ -116,7 +110,7 @@ def real_worker(_dns_server):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_runs_the_beat_task_and_its_fan_out(dns_zone, real_worker):
+def test_a_real_worker_runs_the_beat_task_and_its_fan_out(dns_zone, real_worker, outbox_relay):
     org = OrganizationFactory(name="Acme")
     verified = make_domain(org, "kept.example")
     publish(dns_zone, verified)
