@@ -24,3 +24,16 @@ max_requests_jitter = 500
 accesslog = None  # config.request_logging writes one line per request
 errorlog = "-"
 forwarded_allow_ips = "127.0.0.1"
+
+
+def pre_request(worker, req):
+    # A frozen PostgreSQL never answers and never times out on its own: cut the request loose (503).
+    from config import database_deadline
+
+    database_deadline.arm()
+
+
+def post_request(worker, req, environ, resp):
+    from config import database_deadline
+
+    database_deadline.disarm()

@@ -50,7 +50,11 @@ class PrivatePostgres:
 
     def freeze(self, frozen: bool) -> None:
         """SIGSTOP (or SIGCONT) every process of the cluster: it accepts connections and never answers."""
-        for pid in subprocess.run(["pgrep", "-f", str(self.data)], capture_output=True, text=True).stdout.split():
+        # Backends rename themselves ("postgres: postgres idadmin 127.0.0.1(5123) idle"): find them as the
+        # postmaster's children, as a paused machine would stop them too.
+        postmaster = (self.data / "postmaster.pid").read_text().split()[0]
+        children = subprocess.run(["pgrep", "-P", postmaster], capture_output=True, text=True).stdout.split()
+        for pid in [postmaster, *children]:
             os.kill(int(pid), signal.SIGSTOP if frozen else signal.SIGCONT)
 
     def createdb(self, name: str) -> None:
@@ -58,6 +62,7 @@ class PrivatePostgres:
                        check=True)
 
     def remove(self) -> None:
-        self.freeze(False)
+        if (self.data / "postmaster.pid").exists():
+            self.freeze(False)
         self.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
