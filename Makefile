@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef 
 	SECURE_SSL_REDIRECT=0 LOG_FORMAT=text
 
 # The suite runs on two processes (pytest-xdist); `make test PYTEST_ARGS="tests/tenants -x"` runs a part.
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: run test install install-dev clean bench fuzz
 

@@ -201,6 +201,8 @@ EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+# Where django.core.mail.backends.filebased.EmailBackend writes (a directory), when that backend is set.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -216,7 +218,13 @@ if not CELERY_BROKER_URL and not DEBUG:
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+    # A task a worker took but never acknowledged (the broker went away mid-task, the worker died) is
+    # handed out again after this long. Redelivery is safe: effects are delivered once
+    # (tenants.effects.deliver_once) and re-checks are idempotent. Longer than any task runs.
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1800")),
+}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
@@ -226,11 +234,21 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reverify-due-domains": {"task": "tenants.tasks.reverify_due_domains", "schedule": 3600.0},
     "clear-expired-oauth-tokens": {"task": "oauthapps.tasks.clear_expired_oauth_tokens", "schedule": 3600.0},
     "scim-prune-provisioning-log": {"task": "scim.tasks.prune_provisioning_log", "schedule": 24 * 3600},
-    "prune-delivered-effects": {"task": "tenants.tasks.prune_delivered_effects", "schedule": 24 * 3600},
+    "redeliver-pending-effects": {"task": "tenants.tasks.redeliver_pending_effects",
+                                  "schedule": float(os.environ.get("EFFECT_SWEEP_SECONDS", "60"))},
+    "prune-effects": {"task": "tenants.tasks.prune_effects", "schedule": 24 * 3600},
 }
+# tenants/effects.py: an effect still pending this long after its message is sent again; a worker that
+# finds the database unavailable puts the message back on the queue after this pause.
+EFFECT_REDELIVERY_AFTER_SECONDS = int(os.environ.get("EFFECT_REDELIVERY_AFTER_SECONDS", "300"))
+EFFECT_DATABASE_PAUSE_SECONDS = float(os.environ.get("EFFECT_DATABASE_PAUSE_SECONDS", "2"))
 # Side effects go through the transactional outbox (config.celery); beat's own ticks are not the
 # effect of a write and a missed tick is simply taken at the next one, so they go straight out.
 CELERY_OUTBOX_APP = "config.celery.app"
+# The outbox library sends StatsD metrics (datadog's client) when this is on; no StatsD agent by default.
+MONITORING_METRICS_ENABLED = env_bool("OUTBOX_STATSD_METRICS", False)
+MONITORING_STATSD_HOST = os.environ.get("OUTBOX_STATSD_HOST", "localhost")
+MONITORING_STATSD_PORT = int(os.environ.get("OUTBOX_STATSD_PORT", "8125"))
 CELERY_OUTBOX_EXCLUDE_TASKS = frozenset(entry["task"] for entry in CELERY_BEAT_SCHEDULE.values())
 
 # --- Rate limits ---------------------------------------------------------------------------------
@@ -359,6 +377,9 @@ LOGGING = {
         # One line per request comes from config.request_logging; Django's own would double it.
         "django.server": {"level": "WARNING"},
         "django.request": {"level": "ERROR"},
+        # The relay logs every batch at INFO (several a second when idle); its warnings and errors are
+        # what an operator needs (OUTBOX_LOG_LEVEL=INFO to watch it work).
+        "django_celery_outbox": {"level": os.environ.get("OUTBOX_LOG_LEVEL", "WARNING")},
     },
 }
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
-from tenants.effects import deliver_once
+from tenants.effects import EffectTask
 from tenants.errors import NotFound
 from tenants.models import Organization
 
@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 PROVISIONING_LOG_DAYS = 30
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_welcome_email(self, *, user_id: int, org_id: int) -> None:
+@shared_task(base=EffectTask)
+def send_welcome_email(*, user_id: int, org_id: int) -> None:
     org = Organization.objects.get(pk=org_id)
     try:
         user, address = scim_user_welcome_address(org=org, user_pk=user_id)
@@ -29,14 +29,12 @@ def send_welcome_email(self, *, user_id: int, org_id: int) -> None:
     if address is None:
         return
     greeting = user.given_name or user.display_name or user.user_name
-    with deliver_once(self) as first:
-        if first:
-            send_mail(
-                subject=f"Welcome to {org.name}",
-                message=f"Hello {greeting},\n\n{org.name} has set up your account ({user.user_name}).\n",
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[address],
-            )
+    send_mail(
+        subject=f"Welcome to {org.name}",
+        message=f"Hello {greeting},\n\n{org.name} has set up your account ({user.user_name}).\n",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[address],
+    )
 
 
 @shared_task

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import User, normalize_email
-from config.celery import enqueue_effect
 
 from . import audit
 from .audit import Actor, ActorKind
+from .effects import enqueue_effect
 from .errors import NotFound
 from .models import INVITATION_LIFETIME, Invitation, Membership, Organization
 from .scoping import org_bound

@@ -281,15 +281,29 @@ def _words(value) -> str:
     return str(value)
 
 
-class DeliveredEffect(models.Model):
-    """A side effect (an e-mail) that went out, by its idempotency key: the id of the outbox message
-    that asked for it. The relay delivers at least once (it may publish again after a crash, the broker
-    may redeliver); this row makes the effect happen once. Relay bookkeeping, not org data: kept 7
-    days, longer than any redelivery (tenants.tasks.prune_delivered_effects)."""
+class Effect(models.Model):
+    """A side effect a write asked for (an e-mail), from the commit of that write until it is done.
 
-    key = models.CharField(max_length=255, primary_key=True)
+    Written with the write and its outbox message (tenants.effects.enqueue_effect); the message's task
+    id is the key. The task marks it done in the transaction that performs it, so a redelivered message
+    finds it done and does nothing; one that never arrives (a broker that lost it) or failed (a mail
+    server down) is sent again by tenants.tasks.redeliver_pending_effects. Relay bookkeeping, not org
+    data: `kwargs` holds ids only.
+    """
+
+    key = models.CharField(max_length=64, primary_key=True)
     task = models.CharField(max_length=255)
-    delivered = models.DateTimeField(auto_now_add=True, db_index=True)
+    kwargs = models.JSONField(default=dict)
+    created = models.DateTimeField(default=timezone.now)
+    # When a message for it was last handed to the outbox.
+    sent = models.DateTimeField(default=timezone.now)
+    done = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["sent"], condition=models.Q(done__isnull=True), name="tenants_effect_pending"),
+            models.Index(fields=["created"], name="tenants_effect_created"),
+        ]
 
     def __str__(self):
         return f"{self.task} {self.key}"

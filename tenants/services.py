@@ -17,10 +17,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from config.celery import enqueue_effect
 
 from . import audit, domain_checks, selectors
 from .audit import Actor, ActorKind
+from .effects import enqueue_effect
 from .errors import NotFound
 from .models import Domain, Membership, Organization
 from .scoping import all_orgs_scope, org_bound, org_scope

@@ -8,20 +8,18 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from config.celery import enqueue_effect
-
 from . import selectors, services
 from .audit import Actor
-from .effects import deliver_once
+from .effects import EffectTask, effects_prune, effects_redeliver, enqueue_effect
 from .errors import NotFound
-from .models import REVERIFICATION_GRACE, DeliveredEffect, Domain, Organization
+from .models import REVERIFICATION_GRACE, Domain, Organization
 from .scoping import all_orgs_scope
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_invitation_email(self, *, invitation_id: int, org_id: int) -> None:
+@shared_task(base=EffectTask)
+def send_invitation_email(*, invitation_id: int, org_id: int) -> None:
     """The invitation's link, to accept or decline it. The token is rebuilt here from the row (never
     carried in the message), so a resend's newer link is the one any pending e-mail carries."""
     from .invitations import invitation_token
@@ -37,20 +35,17 @@ def send_invitation_email(self, *, invitation_id: int, org_id: int) -> None:
         return
     inviter = invitation.invited_by.get_full_name() if invitation.invited_by else "An administrator"
     link = settings.PUBLIC_BASE_URL + reverse("console:invitation_link", kwargs={"token": invitation_token(invitation)})
-    with deliver_once(self) as first:
-        if not first:
-            return
-        send_mail(
-            subject=f"You are invited to join {org.name}",
-            message=(
-                f"{inviter} invited you to join {org.name} as {invitation.get_role_display().lower()}.\n\n"
-                f"Accept or decline: {link}\n\n"
-                f"The link works until {invitation.expires:%Y-%m-%d %H:%M} UTC. If you already have an account, "
-                "sign in with this e-mail address; otherwise the link lets you choose a password.\n"
-            ),
-            from_email=None,
-            recipient_list=[invitation.email],
-        )
+    send_mail(
+        subject=f"You are invited to join {org.name}",
+        message=(
+            f"{inviter} invited you to join {org.name} as {invitation.get_role_display().lower()}.\n\n"
+            f"Accept or decline: {link}\n\n"
+            f"The link works until {invitation.expires:%Y-%m-%d %H:%M} UTC. If you already have an account, "
+            "sign in with this e-mail address; otherwise the link lets you choose a password.\n"
+        ),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
     log.info("invitation e-mail sent for invitation %s", invitation.public_id)
 
 
@@ -94,8 +89,8 @@ def reverify_domain(domain_id: int, org_id: int | None = None) -> None:
         log.info("re-verification skipped: domain %s no longer exists", domain_id)
 
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_domain_lapsed_email(self, *, domain_id: int, org_id: int) -> None:
+@shared_task(base=EffectTask)
+def send_domain_lapsed_email(*, domain_id: int, org_id: int) -> None:
     org = Organization.objects.get(pk=org_id)
     try:
         domain = selectors.domain_by_pk(org=org, pk=domain_id)
@@ -104,28 +99,26 @@ def send_domain_lapsed_email(self, *, domain_id: int, org_id: int) -> None:
     owners = selectors.org_owner_emails(org=org)
     if domain.status != Domain.Status.UNVERIFIED or not owners:
         return  # verified again since the lapse, or nobody to tell
-    with deliver_once(self) as first:
-        if not first:
-            return
-        send_mail(
-            subject=f"{domain.name} is no longer verified for {org.name}",
-            message=(
-                f"For {REVERIFICATION_GRACE.days} days we could not find the verification DNS record or HTTPS file of {domain.name}, "
-                f"so it is no longer verified for {org.name}. Users at {domain.name} can't be provisioned "
-                f"until it is verified again.\n\nLast failure: {domain.last_failure_reason}\n\n"
-                f"Verify it again at {settings.PUBLIC_BASE_URL}{reverse('console:domains')}\n"
-            ),
-            from_email=None,
-            recipient_list=owners,
-        )
+    send_mail(
+        subject=f"{domain.name} is no longer verified for {org.name}",
+        message=(
+            f"For {REVERIFICATION_GRACE.days} days we could not find the verification DNS record or HTTPS file of {domain.name}, "
+            f"so it is no longer verified for {org.name}. Users at {domain.name} can't be provisioned "
+            f"until it is verified again.\n\nLast failure: {domain.last_failure_reason}\n\n"
+            f"Verify it again at {settings.PUBLIC_BASE_URL}{reverse('console:domains')}\n"
+        ),
+        from_email=None,
+        recipient_list=owners,
+    )
     log.info("domain lapse e-mail sent for %s", domain.public_id)
 
 
-DELIVERED_EFFECTS_KEPT = timedelta(days=7)
+@shared_task
+def redeliver_pending_effects() -> int:
+    """Beat, every minute: send again the effects still pending a while after their message (tenants.effects)."""
+    return effects_redeliver(now=timezone.now(), after=timedelta(seconds=settings.EFFECT_REDELIVERY_AFTER_SECONDS))
 
 
 @shared_task
-def prune_delivered_effects() -> int:
-    """Forget idempotency keys older than any redelivery (the relay reclaims a message within minutes)."""
-    deleted, _ = DeliveredEffect.objects.filter(delivered__lt=timezone.now() - DELIVERED_EFFECTS_KEPT).delete()
-    return deleted
+def prune_effects() -> int:
+    return effects_prune(now=timezone.now())

@@ -16,9 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 RELAY_OPTIONS = ["--idle-time", "0.2", "--broker-outage-cooldown", "2", "--send-timeout", "2"]
 
 
-def start_relay(env: dict[str, str]) -> subprocess.Popen:
+def start_relay(env: dict[str, str], log=subprocess.DEVNULL) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "manage.py", "celery_outbox_relay", *RELAY_OPTIONS], cwd=REPO,
-                            env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
 
 
 @pytest.fixture

@@ -55,7 +55,10 @@ class PrivatePostgres:
         postmaster = (self.data / "postmaster.pid").read_text().split()[0]
         children = subprocess.run(["pgrep", "-P", postmaster], capture_output=True, text=True).stdout.split()
         for pid in [postmaster, *children]:
-            os.kill(int(pid), signal.SIGSTOP if frozen else signal.SIGCONT)
+            try:
+                os.kill(int(pid), signal.SIGSTOP if frozen else signal.SIGCONT)
+            except ProcessLookupError:
+                pass  # a backend that ended after pgrep listed it
 
     def createdb(self, name: str) -> None:
         subprocess.run([str(BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from contextlib import closing
 
@@ -18,9 +19,12 @@ def _free_port() -> int:
 
 
 class PrivateRedis:
-    def __init__(self):
+    def __init__(self, durable: bool = False):
         self.port = _free_port()
         self.process: subprocess.Popen | None = None
+        # Durable: every write is in the append-only file before it is acknowledged, so a restart keeps
+        # the queue (a Celery broker's must); otherwise nothing touches the disk.
+        self.directory = tempfile.mkdtemp(prefix="idadmin-redis-") if durable else None
 
     @property
     def url(self) -> str:
@@ -29,7 +33,8 @@ class PrivateRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [shutil.which("redis-server") or "redis-server", "--bind", "127.0.0.1", "--port", str(self.port),
-             "--save", "", "--appendonly", "no"],
+             "--save", "", *(["--appendonly", "yes", "--appendfsync", "always", "--dir", self.directory]
+                              if self.directory else ["--appendonly", "no"])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
@@ -46,6 +51,11 @@ class PrivateRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+    def remove(self) -> None:
+        self.stop()
+        if self.directory:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @pytest.fixture

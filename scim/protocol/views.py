@@ -96,7 +96,8 @@ class ScimView(View):
             result = error_result(ScimError(413, "The request body is too large."))
         except Exception as error:
             if database_unavailable(error):
-                log.warning("SCIM request refused: the database is unavailable (%s)", type(error).__name__)
+                log.warning("SCIM request refused: the database is unavailable (%s: %s)", type(error).__name__,
+                            str(error).strip().splitlines()[0] if str(error).strip() else "")
                 result = error_result(ScimError(503, "The service is temporarily unavailable; retry after the "
                                                      "Retry-After seconds.", headers=retry_after_headers()))
             else:

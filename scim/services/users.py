@@ -20,9 +20,9 @@ from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
-from config.celery import enqueue_effect
 from tenants import audit
 from tenants.audit import Actor
+from tenants.effects import enqueue_effect
 from tenants.errors import Conflict
 from tenants.models import Organization
 from tenants.scoping import org_bound
