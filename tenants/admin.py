@@ -13,7 +13,7 @@ from accounts.models import User, normalize_email
 
 from . import services
 from .errors import NotFound
-from .models import AuditEvent, Domain, Membership, Organization
+from .models import AuditEvent, Domain, Effect, Membership, Organization
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):
@@ -254,6 +254,19 @@ class AuditEventAdmin(ReadOnlyModelAdmin):
     list_filter = ("actor_kind", "action", "org")
     search_fields = ("object_id", "object_repr", "actor_label", "org__name", "org__public_id")
     list_select_related = ("org",)
+    date_hierarchy = "created"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Effect)
+class EffectAdmin(ReadOnlyModelAdmin):
+    """The effect ledger (tenants/effects.py): which e-mails are pending, done or being sent again."""
+
+    list_display = ("key", "task", "created", "sent", "done")
+    list_filter = ("task", ("done", admin.EmptyFieldListFilter))
+    search_fields = ("key",)
     date_hierarchy = "created"
 
     def has_delete_permission(self, request, obj=None):

@@ -217,3 +217,14 @@ def test_staff_cannot_delete_the_account_of_an_orgs_only_owner(client, org, owne
     co_owner = UserFactory()
     add_member(org, co_owner, Membership.Role.OWNER)
     assert client.get(f"/admin/accounts/user/{owner.pk}/delete/").status_code == 200
+
+
+def test_staff_see_the_effect_ledger_read_only(staff_client, db):
+    from tenants.models import Effect
+
+    Effect.objects.create(key="k-pending", task="scim.tasks.send_welcome_email", kwargs={"user_id": 1, "org_id": 1})
+    page = staff_client.get("/admin/tenants/effect/?done__isempty=1")
+    assert page.status_code == 200 and "k-pending" in page.content.decode()
+    assert staff_client.get("/admin/tenants/effect/add/").status_code == 403
+    assert staff_client.post("/admin/tenants/effect/k-pending/delete/", {"post": "yes"}).status_code == 403
+    assert Effect.objects.filter(key="k-pending").exists()
