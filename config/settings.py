@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tenants",
     "oauthapps",
     "scim",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -237,6 +238,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "redeliver-pending-effects": {"task": "tenants.tasks.redeliver_pending_effects",
                                   "schedule": float(os.environ.get("EFFECT_SWEEP_SECONDS", "60"))},
     "prune-effects": {"task": "tenants.tasks.prune_effects", "schedule": 24 * 3600},
+    "drain-overdue-webhooks": {"task": "events.tasks.drain_overdue_webhooks", "schedule": 60.0},
+    "prune-events": {"task": "events.tasks.prune_events", "schedule": 24 * 3600},
 }
 # tenants/effects.py: an effect still pending this long after its message is sent again; a worker that
 # finds the database unavailable puts the message back on the queue after this pause.
@@ -245,6 +248,9 @@ EFFECT_DATABASE_PAUSE_SECONDS = float(os.environ.get("EFFECT_DATABASE_PAUSE_SECO
 # Side effects go through the transactional outbox (config.celery); beat's own ticks are not the
 # effect of a write and a missed tick is simply taken at the next one, so they go straight out.
 CELERY_OUTBOX_APP = "config.celery.app"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The SQLite demo runs tasks inline and has no relay; the relay's SKIP LOCKED check is moot there.
+    SILENCED_SYSTEM_CHECKS = ["celery_outbox.E001"]
 # The outbox library sends StatsD metrics (datadog's client) when this is on; no StatsD agent by default.
 MONITORING_METRICS_ENABLED = env_bool("OUTBOX_STATSD_METRICS", False)
 MONITORING_STATSD_HOST = os.environ.get("OUTBOX_STATSD_HOST", "localhost")
@@ -286,6 +292,13 @@ DOMAIN_VERIFICATION_HTTP_PORT: int | None = None
 # The HTTPS check refuses to connect to loopback and private addresses (no probing of our own
 # network through a customer's DNS); tests, whose server is on 127.0.0.1, turn this on.
 DOMAIN_VERIFICATION_HTTP_ALLOW_PRIVATE_ADDRESSES = False
+# --- Webhooks (events/) ---------------------------------------------------------------------------
+# Outgoing webhook calls refuse private and loopback addresses and plain http unless these are on
+# (tests on loopback); a failing endpoint is retried with backoff for WEBHOOK_RETRY_HOURS, then disabled.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", False)
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_RETRY_HOURS = int(os.environ.get("WEBHOOK_RETRY_HOURS", "24"))
 # How many domains one re-verification task checks in a row; with the worker's concurrency this
 # bounds how many checks run at once.
 DOMAIN_REVERIFICATION_CHUNK_SIZE = 20

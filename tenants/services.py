@@ -254,6 +254,14 @@ def _record_success(domain: Domain, method: str, now: datetime) -> bool:
 
 def _record_verified(org: Organization, actor: Actor, domain: Domain, method: str) -> None:
     audit.record(org=org, actor=actor, action="domain.verified", obj=domain, detail={"method": method})
+    _domain_event(org, actor, "domain.verified", domain, method=method)
+
+
+def _domain_event(org: Organization, actor: Actor, type: str, domain: Domain, **data) -> None:
+    from events.services import event_record
+
+    event_record(org=org, actor=actor, type=type, resource_type="Domain", resource_id=domain.public_id,
+                 data={"name": domain.name, "status": domain.status, **data})
 
 
 @org_bound
@@ -333,6 +341,7 @@ def domain_reverify(
             domain.status, domain.uncertain_since, domain.verified_by_method = Status.UNVERIFIED, None, ""
             audit.record(org=org, actor=actor, action="domain.verification_lost", obj=domain,
                          detail={"reason": result.reason})
+            _domain_event(org, actor, "domain.verification_lost", domain, reason=result.reason)
             from .tasks import send_domain_lapsed_email
 
             enqueue_effect(send_domain_lapsed_email, domain_id=domain.pk, org_id=org.pk)
@@ -374,5 +383,5 @@ def domain_mark_verified_for_demo(*, org: Organization, actor: Actor, name: str)
         was_verified = domain.status == Status.VERIFIED
         domain.last_checked = timezone.now()
         if _record_success(domain, Domain.Method.DNS, domain.last_checked) and not was_verified:
-            audit.record(org=org, actor=actor, action="domain.verified", obj=domain, detail={"method": "demo"})
+            _record_verified(org, actor, domain, "demo")
     return domain

@@ -34,3 +34,20 @@ def test_demo_owner_can_sign_in(client, db, capsys):
         "/console/login/", {"username": seeded["owner"]["email"], "password": seeded["owner"]["password"]}, follow=True
     )
     assert response.context["org"].public_id == seeded["organization"]["id"]
+
+
+def test_the_sqlite_demo_migrates_and_seeds_as_make_run_does(tmp_path):
+    """`make run`'s own environment (SQLite, no broker, DEBUG): every system check passes there too."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "ALLOWED_HOSTS")}
+    env.update(DEBUG="1", DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}", CELERY_BROKER_URL="")
+    manage = [sys.executable, "manage.py"]
+    repo = Path(__file__).resolve().parents[1]
+    for command in (["migrate", "--noinput", "-v0"], ["seed_demo"]):
+        done = subprocess.run([*manage, *command], cwd=repo, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert "Demo org Acme" in done.stdout

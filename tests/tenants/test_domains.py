@@ -234,6 +234,21 @@ def test_failing_for_30_days_unverifies_and_emails_the_owners(org, owner, dns_zo
     assert "NXDOMAIN" in mail.outbox[0].body
 
 
+def test_verification_and_its_loss_are_directory_events(org, owner, dns_zone):
+    from events.selectors import org_events
+
+    domain = add_verified(org, owner, dns_zone)
+    dns_zone.clear()
+    start = timezone.now()
+    services.domain_reverify(org=org, actor=Actor.system(), domain_id=domain.pk, now=start)
+    services.domain_reverify(org=org, actor=Actor.system(), domain_id=domain.pk, now=start + timedelta(days=30))
+    events = org_events(org=org)
+    assert [(e.type, e.resource_id, e.data["name"]) for e in events] == [
+        ("domain.verified", domain.public_id, "acme.example"),
+        ("domain.verification_lost", domain.public_id, "acme.example")]
+    assert "NXDOMAIN" in events[1].data["reason"] and events[0].actor_label == owner.email
+
+
 # --- The provisioning rule the SCIM service asks ----------------------------------------------------------
 
 def test_unverified_and_unknown_domains_block_provisioning(org, owner, dns_zone):

@@ -1,0 +1,33 @@
+"""Every read of events and webhook endpoints."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from tenants.models import Organization
+from tenants.scoping import org_bound
+from tenants.selectors import _the_one
+
+from .models import Event, WebhookDelivery, WebhookEndpoint
+
+
+@org_bound
+def org_events(*, org: Organization, after_sequence: int = 0, limit: int = 100) -> list[Event]:
+    """The org's events in order, after a cursor (the last sequence the consumer saw)."""
+    return list(Event.objects.filter(sequence__gt=after_sequence).select_related("org").order_by("sequence")[:limit])
+
+
+@org_bound
+def org_webhook_endpoints(*, org: Organization) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.order_by("created")
+
+
+@org_bound
+def webhook_endpoint_by_public_id(*, org: Organization, public_id: str) -> WebhookEndpoint:
+    return _the_one(WebhookEndpoint.objects.filter(public_id=public_id), "webhook endpoint")
+
+
+@org_bound
+def webhook_endpoint_recent_deliveries(*, org: Organization, endpoint: WebhookEndpoint,
+                                       limit: int = 50) -> list[WebhookDelivery]:
+    return list(WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event").order_by("-created")[:limit])
