@@ -31,3 +31,8 @@ def webhook_endpoint_by_public_id(*, org: Organization, public_id: str) -> Webho
 def webhook_endpoint_recent_deliveries(*, org: Organization, endpoint: WebhookEndpoint,
                                        limit: int = 50) -> list[WebhookDelivery]:
     return list(WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event").order_by("-created")[:limit])
+
+
+@org_bound
+def webhook_delivery_by_public_id(*, org: Organization, public_id: str) -> WebhookDelivery:
+    return _the_one(WebhookDelivery.objects.filter(public_id=public_id).select_related("endpoint"), "delivery")

@@ -187,3 +187,32 @@ def _give_up(org: Organization, endpoint: WebhookEndpoint, delivery: WebhookDeli
         WebhookDelivery.objects.filter(endpoint=endpoint, status=Status.PENDING).update(status=Status.FAILED)
         enqueue_effect(send_webhook_disabled_email, endpoint_id=endpoint.pk, org_id=org.pk)
     log.error("webhook endpoint %s disabled: %s", endpoint.public_id, reason)
+
+
+@org_bound
+def webhook_delivery_resend(*, org: Organization, actor: Actor, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery again (after the receiver is fixed): it goes back in its place in the queue."""
+    with transaction.atomic():
+        _acting_role(actor)
+        delivery = WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery.pk)
+        delivery.status, delivery.next_attempt = Status.PENDING, None
+        delivery.save(update_fields=["status", "next_attempt"])
+        if delivery.endpoint.enabled:
+            _queue_drain(org, delivery.endpoint)
+    return delivery
+
+
+TEST_EVENT_TYPE = "webhook.test"
+
+
+@org_bound
+def webhook_endpoint_send_test(*, org: Organization, actor: Actor, endpoint: WebhookEndpoint) -> outgoing.Outcome:
+    """Send one signed test message now and say how the receiver answered (nothing is recorded)."""
+    _acting_role(actor)
+    now = timezone.now()
+    body = json.dumps({"id": "test", "type": TEST_EVENT_TYPE, "org": org.public_id, "time": now.isoformat(),
+                       "actor": actor.label, "data": {"message": "A test event from the console."}},
+                      separators=(",", ":"))
+    message_id = f"test_{endpoint.public_id}_{int(now.timestamp())}"
+    secret = signing.decrypt(endpoint.secret_encrypted)
+    return outgoing.post(endpoint.url, body, signing.signed_headers(secret, message_id, now, body))

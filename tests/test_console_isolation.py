@@ -12,6 +12,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from events import signing
+from events.models import Event, WebhookDelivery, WebhookEndpoint
 from oauthapps.models import Application, ScimToken, hash_bearer_token
 from scim.models import Group, ProvisioningEvent, ScimUser
 from tenants.console_site import console_site
@@ -51,6 +53,13 @@ _application = _object(Application, "client_id", "client_id", name=f"{MARKER} ap
 _scim_token = _object(ScimToken, "public_id", "public_id", name=f"{MARKER} token")
 _scim_user = _object(ScimUser, "public_id", "public_id", user_name=f"{MARKER}@example.com")
 _group = _object(Group, "group_id", "public_id", display_name=f"{MARKER} group")
+_webhook = _object(WebhookEndpoint, "public_id", "public_id", url=f"https://{MARKER}.example/hooks")
+
+
+def _webhook_delivery(org):
+    with org_scope(org):
+        delivery = WebhookDelivery.objects.select_related("endpoint").get(endpoint__url=f"https://{MARKER}.example/hooks")
+        return {"public_id": delivery.endpoint.public_id, "delivery_id": delivery.public_id}
 
 
 # page name -> the URL arguments naming one of the org's objects. None: the arguments name nothing
@@ -71,6 +80,11 @@ OBJECT_KWARGS = {
     "scim_token_revoke": _scim_token,
     "scim_user": _scim_user,
     "scim_group": _group,
+    "webhook_detail": _webhook,
+    "webhook_status": _webhook,
+    "webhook_test": _webhook,
+    "webhook_delete": _webhook,
+    "webhook_resend": _webhook_delivery,
     "guide": None,
 }
 SHARED_KWARGS = {"guide": {"slug": "entra"}}
@@ -91,6 +105,11 @@ def _fill(org):
         group.memberships.create(org=org, user=user)
         ProvisioningEvent.objects.create(org=org, method="POST", path=f"/scim/v2/Users?{MARKER}", status=201,
                                          user_public_id=user.public_id)
+        endpoint = WebhookEndpoint.objects.create(org=org, url=f"https://{MARKER}.example/hooks",
+                                                  secret_encrypted=signing.encrypt(signing.new_secret()), secret_prefix="whsec_x")
+        event = Event.objects.create(org=org, sequence=1, type="domain.verified", resource_type="Domain",
+                                     resource_id=f"{MARKER}-domain")
+        WebhookDelivery.objects.create(org=org, endpoint=endpoint, event=event, status=WebhookDelivery.Status.FAILED)
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ import pytest
 from django.db import transaction
 
 from events import selectors, services
+from events.models import WebhookDelivery
 from tenants.audit import Actor
+from tenants.scoping import org_scope
 from tests import org_binding
 
 MODULES = [services, selectors]
@@ -21,7 +23,9 @@ def world(org, other_org, settings):
         with transaction.atomic():
             event = services.event_record(org=each, actor=world["actor"], type="domain.verified", resource_type="Domain",
                                           resource_id="DO1", data={})
-        world.update({key: each, f"{key}_endpoint": endpoint, f"{key}_event": event})
+        with org_scope(each):
+            delivery = WebhookDelivery.objects.get(event=event)
+        world.update({key: each, f"{key}_endpoint": endpoint, f"{key}_event": event, f"{key}_delivery": delivery})
     return world
 
 
@@ -40,6 +44,12 @@ CALLS = {
         **_for_a(w), endpoint=w["a_endpoint"]),
     "events.services.webhook_endpoint_drain": lambda w: services.webhook_endpoint_drain(
         org=w["a"], endpoint_id=w["b_endpoint"].pk),
+    "events.services.webhook_delivery_resend": lambda w: services.webhook_delivery_resend(
+        **_for_a(w), delivery=w["a_delivery"]),
+    "events.services.webhook_endpoint_send_test": lambda w: services.webhook_endpoint_send_test(
+        **_for_a(w), endpoint=w["a_endpoint"]),
+    "events.selectors.webhook_delivery_by_public_id": lambda w: selectors.webhook_delivery_by_public_id(
+        org=w["a"], public_id=w["a_delivery"].public_id),
     "events.selectors.org_events": lambda w: selectors.org_events(org=w["a"]),
     "events.selectors.org_webhook_endpoints": lambda w: selectors.org_webhook_endpoints(org=w["a"]),
     "events.selectors.webhook_endpoint_by_public_id": lambda w: selectors.webhook_endpoint_by_public_id(
