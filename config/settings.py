@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # OpClass in indexes (scim.ScimUser)
     "rest_framework",
     "oauth2_provider",
     "axes",

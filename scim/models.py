@@ -6,6 +6,7 @@ A Group's members are rows of GroupMembership pointing at ScimUser; SCIM address
 ScimUser.public_id, never by pk. Membership writes are set operations (scim.services.memberships).
 """
 
+from django.contrib.postgres.indexes import OpClass
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
@@ -118,6 +119,9 @@ class ScimUser(TenantModel):
         indexes = [
             models.Index(fields=["org", "id"], name="scim_user_org_id"),
             models.Index(fields=["org", "last_modified"], name="scim_user_org_modified"),
+            # userName sw "...": lower(user_name) LIKE 'prefix%' in any collation (PostgreSQL only; 0005).
+            models.Index("org", OpClass(Lower("user_name"), name="text_pattern_ops"),
+                         name="scim_user_org_username_prefix"),
         ]
         ordering = ["id"]
         verbose_name = "SCIM user"
