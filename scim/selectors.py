@@ -146,10 +146,17 @@ def _member_rows(group_pks) -> QuerySet:
 
 
 @org_bound
-def group_member_rows(*, org: Organization, group: Group) -> Iterator[tuple[str, str]]:
-    """(user id, display) of every member, read in chunks through a server-side cursor."""
+def group_member_chunks(*, org: Organization, group: Group) -> Iterator[list[tuple[str, str]]]:
+    """(user id, display) of every member, MEMBER_CHUNK at a time from a server-side cursor: a big
+    group's response is written in a few large pieces, never one per member."""
+    chunk = []
     for _group_id, public_id, display_name, user_name in _member_rows([group.pk]).iterator(chunk_size=MEMBER_CHUNK):
-        yield public_id, display_name or user_name
+        chunk.append((public_id, display_name or user_name))
+        if len(chunk) == MEMBER_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 @org_bound
