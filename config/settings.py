@@ -233,6 +233,11 @@ CELERY_BEAT_SCHEDULE: dict = {
 # effect of a write and a missed tick is simply taken at the next one, so they go straight out.
 CELERY_OUTBOX_APP = "config.celery.app"
 CELERY_OUTBOX_EXCLUDE_TASKS = frozenset(entry["task"] for entry in CELERY_BEAT_SCHEDULE.values())
+# The outbox library sends statsd metrics on every enqueue; with no agent listening each send logged a
+# warning inside the request (issue 14). On only where STATSD_HOST names an agent.
+MONITORING_STATSD_HOST = os.environ.get("STATSD_HOST", "")
+MONITORING_STATSD_PORT = int(os.environ.get("STATSD_PORT", "8125"))
+MONITORING_METRICS_ENABLED = bool(MONITORING_STATSD_HOST)
 
 # --- Rate limits ---------------------------------------------------------------------------------
 # Counters live in Redis (tenants.rate_limits); the demo without Redis counts in memory.
