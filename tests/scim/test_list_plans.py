@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from scim.models import ScimUser
 
-from .conftest import body_of
+from .conftest import body_of, group_body
 from .test_groups_scale import insert_users
 
 
@@ -64,3 +64,21 @@ def test_a_deep_page_in_id_order_offsets_over_ids_only(scim, scim_org, users):
 def test_a_sorted_page_still_pages_by_its_sort(scim, users):
     body, _ = list_users(scim, "sortBy=userName&sortOrder=descending&startIndex=2&count=2")
     assert [user["userName"] for user in body["Resources"]] == ["plan99@example.com", "plan98@example.com"]
+
+
+def test_a_user_is_read_with_its_emails_and_groups_in_one_select(scim, django_assert_max_num_queries):
+    emails = [{"value": "ann@example.com", "type": "work", "primary": True}, {"value": "ann@home.example", "type": "home"}]
+    user = body_of(scim.post("/Users", {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                        "userName": "ann@example.com", "emails": emails}))
+    for name in ("Zeta", "Alpha"):
+        assert scim.post("/Groups", group_body(name, [user["id"]])).status_code == 201
+    # token lookup, the user (e-mails and groups in its SELECT), the log INSERT in a savepoint (the test's
+    # transaction): no query for e-mails or groups
+    with django_assert_max_num_queries(5):
+        read = body_of(scim.get(f"/Users/{user['id']}"))
+    assert [email["value"] for email in read["emails"]] == ["ann@example.com", "ann@home.example"]
+    assert read["emails"][0]["primary"] is True and read["emails"][1]["type"] == "home"
+    assert [group["display"] for group in read["groups"]] == ["Alpha", "Zeta"]
+    with django_assert_max_num_queries(6):  # and a page of them: the COUNT besides
+        listed = body_of(scim.get("/Users?filter=userName%20eq%20%22ann@example.com%22"))
+    assert listed["Resources"][0]["groups"] == read["groups"]
