@@ -101,24 +101,30 @@ def client(plan: dict, scenario: str, index: int, deadline: float, limit: int, o
     headers = {"Authorization": f"Bearer {plan['token']}", "X-Forwarded-Proto": "https",
                "Content-Type": "application/scim+json", "Accept": "application/scim+json"}
     timings = []
-    while time.monotonic() < deadline and len(timings) < limit:
-        method, path, body = getattr(requests, scenario)()
-        payload = json.dumps(body).encode() if body is not None else None
-        started = time.perf_counter()
-        try:
-            connection.request(method, path, payload, headers)
-            response = connection.getresponse()
-            response.read()
-            status = response.status
-        except (OSError, http.client.HTTPException):
-            connection.close()
-            status = 599
-        timings.append((time.perf_counter() - started) * 1000)
+    try:
+        while time.monotonic() < deadline and len(timings) < limit:
+            method, path, body = getattr(requests, scenario)()
+            payload = json.dumps(body).encode() if body is not None else None
+            started = time.perf_counter()
+            try:
+                connection.request(method, path, payload, headers)
+                response = connection.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                connection.close()
+                status = 599  # counted as an error, never dropped
+            timings.append((time.perf_counter() - started) * 1000)
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+    except Exception:  # the client itself failed (a bad plan): an error, and the run goes on without it
         with lock:
-            statuses[status] = statuses.get(status, 0) + 1
-    connection.close()
-    with lock:
-        out.extend(timings)
+            statuses[598] = statuses.get(598, 0) + 1
+        raise
+    finally:
+        connection.close()
+        with lock:
+            out.extend(timings)
 
 
 def percentile(sorted_values: list[float], share: float) -> float:
@@ -139,6 +145,8 @@ def drive(plan: dict, scenario: str, clients: int, duration: float, limit: int) 
         thread.start()
     for thread in threads:
         thread.join()
+    if any(thread.is_alive() for thread in threads) or not timings:
+        raise SystemExit(f"bench.load: {scenario} made no requests")
     elapsed = time.monotonic() - started
     timings.sort()
     errors = sum(count for status, count in statuses.items() if status >= 400)

@@ -72,11 +72,10 @@ def _plan(port: int) -> dict:
         org_users = ScimUser.objects.count()
         ids = list(ScimUser.objects.order_by("?").values_list("public_id", "user_name", "external_id")[:2000])
         big, small = Group.objects.get(display_name=BIG_GROUP), Group.objects.get(display_name=SMALL_GROUP)
-        members = {group.pk: list(GroupMembership.objects.filter(group=group).order_by("id")
-                                  .values_list("user__public_id", flat=True)[:2000]) for group in (big, small)}
         application, secret = application_create(
             org=org, actor=Actor.system(), grant_type=Application.GRANT_CLIENT_CREDENTIALS,
             name=f"bench {datetime.now(timezone.utc):%Y%m%d%H%M%S}", scopes=list(scopes.MANAGED_USERS))
+    members = _restore_seeded_groups(org.pk, big.pk, small.pk)
     rng = random.Random(14)
     return {
         "host": "127.0.0.1", "port": port, "org_users": org_users,
@@ -87,6 +86,26 @@ def _plan(port: int) -> dict:
         "small_group": small.public_id, "small_group_members": members[small.pk],
         "run_id": f"{int(time.time())}", "client_id": application.client_id, "client_secret": secret,
     }
+
+
+def _restore_seeded_groups(org_id: int, big_id: int, small_id: int) -> dict[int, list[str]]:
+    """Both groups back to the members the seed gave them (a run's member PATCHes leave some out), and
+    up to 2,000 of each group's members for the PATCH scenarios."""
+    from django.db import connection
+
+    from bench.seed import BIG_GROUP_SIZE
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, public_id FROM scim_scimuser WHERE org_id = %s AND user_name NOT LIKE 'bench.%%' "
+                       "ORDER BY id LIMIT %s", [org_id, BIG_GROUP_SIZE + 10])
+        rows = cursor.fetchall()
+        big_rows = rows[:BIG_GROUP_SIZE]
+        seeded = {big_id: big_rows, small_id: rows[len(big_rows):len(big_rows) + 10] or rows[:10]}
+        for group_id, group_rows in seeded.items():
+            cursor.execute("INSERT INTO scim_groupmembership (org_id, group_id, user_id) "
+                           "SELECT %s, %s, unnest(%s::bigint[]) ON CONFLICT DO NOTHING",
+                           [org_id, group_id, [user_id for user_id, _ in group_rows]])
+    return {group_id: [public_id for _, public_id in group_rows[:2000]] for group_id, group_rows in seeded.items()}
 
 
 def _dataset() -> dict:
