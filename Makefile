@@ -47,5 +47,11 @@ fuzz: install-dev
 clean:
 	rm -rf $(VENV) demo.sqlite3 staticfiles
 
+# The SCIM benchmark (bench/README.md): seeds its own database (idadmin_bench, dropped and refilled),
+# then serves it with gunicorn and measures each scenario. BENCH_USERS=1000000 BENCH_ORGS=1000 for the full size.
+BENCH_USERS ?= 200000
+BENCH_ORGS ?= 200
 bench: install-dev
-	$(TEST_ENV) DATABASE_URL=postgres://postgres@127.0.0.1:5432/idadmin_bench $(BIN)/python bench/scim_list_paging.py
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/idadmin_bench} $(BIN)/python -m bench seed \
+		--users $(BENCH_USERS) --orgs $(BENCH_ORGS) --interleave --reset
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/idadmin_bench} $(BIN)/python -m bench run

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # OpClass in indexes (scim.ScimUser)
     "rest_framework",
     "oauth2_provider",
     "axes",
@@ -256,6 +257,11 @@ MONITORING_METRICS_ENABLED = env_bool("OUTBOX_STATSD_METRICS", False)
 MONITORING_STATSD_HOST = os.environ.get("OUTBOX_STATSD_HOST", "localhost")
 MONITORING_STATSD_PORT = int(os.environ.get("OUTBOX_STATSD_PORT", "8125"))
 CELERY_OUTBOX_EXCLUDE_TASKS = frozenset(entry["task"] for entry in CELERY_BEAT_SCHEDULE.values())
+# The outbox library sends statsd metrics on every enqueue; with no agent listening each send logged a
+# warning inside the request (issue 14). On only where STATSD_HOST names an agent.
+MONITORING_STATSD_HOST = os.environ.get("STATSD_HOST", "")
+MONITORING_STATSD_PORT = int(os.environ.get("STATSD_PORT", "8125"))
+MONITORING_METRICS_ENABLED = bool(MONITORING_STATSD_HOST)
 
 # --- Rate limits ---------------------------------------------------------------------------------
 # Counters live in Redis (tenants.rate_limits); the demo without Redis counts in memory.

@@ -64,7 +64,11 @@ def bearer_token_from(request: HttpRequest) -> str:
 
 def principal_from_request(request: HttpRequest) -> Principal:
     raw = bearer_token_from(request)
-    principal = _principal_from_scim_token(raw) or _principal_from_access_token(raw, request)
+    # One lookup per request: the token's shape says which table can hold it.
+    if ScimToken.RAW_MARKER in raw:
+        principal = _principal_from_scim_token(raw)
+    else:
+        principal = _principal_from_access_token(raw, request)
     if principal is None:
         raise CredentialError(401, "The bearer token is invalid, expired or revoked.")
     return principal

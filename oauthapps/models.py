@@ -111,9 +111,12 @@ class ScimToken(TenantModel):
     def __str__(self):
         return self.name
 
+    # Every raw SCIM token contains it; django-oauth-toolkit's access tokens (letters and digits) never do.
+    RAW_MARKER = "_scim_"
+
     @staticmethod
     def generate_raw_token() -> str:
-        return f"{settings.PRODUCT_SLUG}_scim_{secrets.token_urlsafe(32)}"
+        return f"{settings.PRODUCT_SLUG}{ScimToken.RAW_MARKER}{secrets.token_urlsafe(32)}"
 
 
 class ExchangedCode(TenantModel):

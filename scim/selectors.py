@@ -2,8 +2,9 @@
 
 Each selector is bound to the org it is given (@org_bound): its queries carry `org_id = <org>` in
 their SQL whatever scope the caller is in. A missing row and another org's row are the same
-tenants.errors.NotFound. Filters arrive as Q objects built by the protocol; they are applied inside
-an org-scoped subquery of ids, so an OR in a filter stays inside (filter) AND org.
+tenants.errors.NotFound. Filters arrive as Q objects built by the protocol and are ANDed to the org
+filter in one flat WHERE, so an OR in a filter stays inside org AND (filter); the protocol answers
+multi-valued attributes with EXISTS, so no join ever repeats a row.
 
 The console's users list is keyset-paged on lower(userName), which the (org, lower(user_name))
 unique index serves: no COUNT(*) over the org and no deep OFFSET, so page 4,000 costs what page 1 does.
@@ -40,17 +41,19 @@ def _page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, star
              ) -> tuple[int, list]:
     """One page of `rows` (a queryset of `model`) matching `condition`, and how many match (an SQL COUNT).
 
-    The condition is applied in a subquery of ids (itself org-scoped), so joins to e-mails or members
-    never duplicate a row and an OR in the filter stays inside (filter) AND org.
+    In id order (the default) the OFFSET walks ids alone, an index-only scan of (org_id, id), and only
+    the page's rows are read from the table: PostgreSQL never fetches, and throws away, the rows before it.
     """
-    matching = model.objects.all()
-    if condition is not None:
-        matching = matching.filter(pk__in=model.objects.filter(condition).values("pk"))
-        rows = rows.filter(pk__in=matching.values("pk"))
+    matching = model.objects.all() if condition is None else model.objects.filter(condition)
     total = matching.count()
     if count == 0 or start_index > total:
         return total, []
     offset = start_index - 1
+    if ordering == ["id"]:
+        page_ids = matching.order_by("id").values("id")[offset:offset + count]
+        return total, list(rows.filter(pk__in=page_ids).order_by("id"))
+    if condition is not None:
+        rows = rows.filter(condition)
     return total, list(rows.order_by(*ordering)[offset:offset + count])
 
 
@@ -143,10 +146,17 @@ def _member_rows(group_pks) -> QuerySet:
 
 
 @org_bound
-def group_member_rows(*, org: Organization, group: Group) -> Iterator[tuple[str, str]]:
-    """(user id, display) of every member, read in chunks through a server-side cursor."""
+def group_member_chunks(*, org: Organization, group: Group) -> Iterator[list[tuple[str, str]]]:
+    """(user id, display) of every member, MEMBER_CHUNK at a time from a server-side cursor: a big
+    group's response is written in a few large pieces, never one per member."""
+    chunk = []
     for _group_id, public_id, display_name, user_name in _member_rows([group.pk]).iterator(chunk_size=MEMBER_CHUNK):
-        yield public_id, display_name or user_name
+        chunk.append((public_id, display_name or user_name))
+        if len(chunk) == MEMBER_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 @org_bound

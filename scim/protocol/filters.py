@@ -12,7 +12,7 @@ import re
 
 from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, StartsWith
 from django.utils.dateparse import parse_datetime
 from django_scim.constants import SchemaURI
 from scim2_filter_parser import ast as scim_ast
@@ -213,6 +213,9 @@ class StrictUserFilterTranspiler(Transpiler):
         if lookup == "iexact":
             # lower(col) = lower(value): served by the (org, lower(...)) indexes, unlike Django's UPPER().
             query = Q(Exact(Lower(path), value.lower()))
+        elif lookup == "istartswith":
+            # lower(col) LIKE 'value%': the (org, lower(user_name) text_pattern_ops) index serves the prefix.
+            query = Q(StartsWith(Lower(path), value.lower()))
         else:
             query = Q(**{f"{path}__{lookup}": value})
         return ~query if operator == "ne" and not positive else query

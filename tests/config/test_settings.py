@@ -38,3 +38,8 @@ def test_production_refuses_to_run_tasks_inline_without_a_broker():
     result = manage("check", env=env)
     assert result.returncode != 0
     assert "CELERY_BROKER_URL" in result.stderr
+
+
+def test_outbox_metrics_are_off_without_a_statsd_agent(settings):
+    # django-celery-outbox defaults them on; with no agent, every enqueue logged a warning (issue 14).
+    assert getattr(settings, "MONITORING_METRICS_ENABLED", True) is False

@@ -40,3 +40,25 @@ def test_the_raw_token_is_not_stored(org):
     token, raw = scim_token_create(org=org, actor=Actor.system(), name="Okta", scopes=[scopes.READ])
     token.refresh_from_db()
     assert raw not in token.token_hash
+
+
+def test_each_kind_of_bearer_token_is_resolved_with_one_query(org, entra_app, django_assert_num_queries):
+    """Issue 14: a SCIM token is never looked for among access tokens, nor the other way round."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model, set_token_value
+    from oauthlib.common import generate_token
+
+    _, scim_raw = scim_token_create(org=org, actor=Actor.system(), name="Okta", scopes=[scopes.READ])
+    principal_from_request(request_with(f"Bearer {scim_raw}"))  # the first use records last_used
+    with django_assert_num_queries(1):
+        assert principal_from_request(request_with(f"Bearer {scim_raw}")).org == org
+    application, _ = entra_app
+    access = get_access_token_model()(application=application, expires=timezone.now() + timedelta(hours=1),
+                                      scope=" ".join(application.allowed_scopes))
+    access_raw = generate_token()  # django-oauth-toolkit's own generator
+    set_token_value(access, access_raw)
+    access.save()
+    with django_assert_num_queries(1):
+        assert principal_from_request(request_with(f"Bearer {access_raw}")).org == org

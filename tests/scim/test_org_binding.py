@@ -107,7 +107,7 @@ CALLS = {
     "scim.selectors.group_get": lambda w: selectors.group_get(org=w["a"], public_id=w["a_team"].public_id),
     "scim.selectors.groups_page": lambda w: selectors.groups_page(
         org=w["a"], condition=None, ordering=["id"], start_index=1, count=10),
-    "scim.selectors.group_member_rows": lambda w: selectors.group_member_rows(org=w["a"], group=w["a_team"]),
+    "scim.selectors.group_member_chunks": lambda w: selectors.group_member_chunks(org=w["a"], group=w["a_team"]),
     # B's group pk is asked for too: it must not be answered.
     "scim.selectors.members_by_group": lambda w: selectors.members_by_group(
         org=w["a"], group_pks=[w["a_team"].pk, w["b_team"].pk]),

@@ -85,8 +85,8 @@ def user_values_from_scim(data, *, active_when_absent: bool | None = True) -> Us
 
 
 def user_to_scim(user: ScimUser, base: str | None = None) -> dict:
-    """The whole SCIM User; `user.emails` and `user.group_memberships` should be prefetched
-    (ScimUser.objects.with_emails_and_groups()). `base`: scim_base_url(), once per response."""
+    """The whole SCIM User; read it with ScimUser.objects.with_emails_and_groups(), or its e-mails and
+    groups cost two queries more. `base`: scim_base_url(), once per response."""
     base = base or scim_base_url()
     resource = {
         "schemas": [SchemaURI.USER, SchemaURI.ENTERPRISE_USER],
@@ -104,11 +104,7 @@ def user_to_scim(user: ScimUser, base: str | None = None) -> dict:
             resource[attribute] = getattr(user, model_field)
     if user.active is not None:
         resource["active"] = user.active
-    emails = [
-        {key: value for key, value in (("value", e.value), ("display", e.display), ("type", e.type),
-                                       ("primary", e.primary)) if value != ""}
-        for e in user.emails.all()
-    ]
+    emails = [{key: value for key, value in email.items() if value != ""} for email in user.email_list()]
     if emails:
         resource["emails"] = emails
     if user.phone_numbers:
@@ -117,9 +113,8 @@ def user_to_scim(user: ScimUser, base: str | None = None) -> dict:
         resource["addresses"] = user.addresses
     # Read-only: the IdP changes a user's groups through the Group resource.
     resource["groups"] = [
-        {"value": m.group.public_id, "display": m.group.display_name,
-         "$ref": group_location(m.group.public_id, base), "type": "direct"}
-        for m in user.group_memberships.all()
+        {"value": group_id, "display": name, "$ref": group_location(group_id, base), "type": "direct"}
+        for group_id, name in user.group_list()
     ]
     enterprise = {attribute: getattr(user, model_field) for attribute, model_field in ENTERPRISE_STRING_FIELDS.items()
                   if getattr(user, model_field)}

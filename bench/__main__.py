@@ -1,0 +1,63 @@
+"""`python -m bench seed|run|compare`: the SCIM benchmark (bench/README.md).
+
+Runs from the repository root against its own database, whose name must start with idadmin_bench
+(DATABASE_URL, default postgres://postgres@127.0.0.1:5432/idadmin_bench): `seed --reset` drops it.
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/idadmin_bench"
+
+
+def bench_environment() -> dict:
+    """The environment every bench process (this one, gunicorn) runs with: production settings on loopback."""
+    env = {
+        "DATABASE_URL": DEFAULT_DATABASE_URL,
+        "SECRET_KEY": "bench-only-secret-key-0123456789abcdef0123456789abcdef",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/11",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.update({key: value for key, value in os.environ.items() if key in env})
+    env.update({"DEBUG": "0", "DJANGO_SETTINGS_MODULE": "config.settings"})
+    name = env["DATABASE_URL"].rsplit("/", 1)[1]
+    if not name.startswith("idadmin_bench"):
+        sys.exit(f"bench: refusing database {name!r}: a bench database's name starts with idadmin_bench.")
+    return env
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    seed = commands.add_parser("seed", help="fill the bench database (COPY)")
+    seed.add_argument("--users", type=int, default=200_000)
+    seed.add_argument("--orgs", type=int, default=100)
+    seed.add_argument("--interleave", action="store_true", help="orgs' rows interleave, as concurrent provisioning leaves them")
+    seed.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
+    run = commands.add_parser("run", help="serve with gunicorn and measure each scenario")
+    run.add_argument("--duration", type=float, default=8.0, help="seconds per scenario")
+    run.add_argument("--clients", type=int, default=16, help="concurrent clients of the mixed load")
+    run.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    run.add_argument("--only", default="", help="comma-separated scenario names")
+    run.add_argument("--label", default="", help="a word for the results file name")
+    args = parser.parse_args(argv)
+
+    os.environ.update(bench_environment())
+    sys.path.insert(0, str(ROOT))
+    if args.command == "seed":
+        from bench.seed import seed_database
+
+        seed_database(users=args.users, orgs=args.orgs, interleave=args.interleave, reset=args.reset)
+    elif args.command == "run":
+        from bench.run import run_bench
+
+        run_bench(duration=args.duration, clients=args.clients, workers=args.workers,
+                  only=[name for name in args.only.split(",") if name], label=args.label)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""`python -m bench run`: the production server configuration on loopback, measured scenario by scenario.
+
+gunicorn with deploy/gunicorn.conf.py (sync workers, DEBUG off) serves the bench database; a token is
+taken through the real token endpoint (client credentials); each scenario is driven by bench.load in
+its own process, one client for latencies, `clients` for the mixed load. Prints a table and writes
+bench/results/run-<time>.json with the commit, the machine and the dataset.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+import os
+import platform
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+
+# (name, clients, what it measures); the mixed load is last and uses --clients.
+SCENARIOS = [
+    ("get_user", 1, "GET /Users/{id}"),
+    ("eq_username", 1, 'GET /Users?filter=userName eq "..."'),
+    ("eq_external_id", 1, 'GET /Users?filter=externalId eq "..."'),
+    ("list_first", 1, "GET /Users?startIndex=1&count=100"),
+    ("list_deep", 1, "GET /Users?startIndex=100000&count=100"),
+    ("sw_prefix", 1, 'GET /Users?filter=userName sw "first.last." (~1 in 4,096)'),
+    ("patch_member_big", 1, "PATCH /Groups/{50k group} one member"),
+    ("patch_member_small", 1, "PATCH /Groups/{10-member group} one member"),
+    ("get_big_group", 1, "GET /Groups/{50k group}"),
+    ("post_user", 1, "POST /Users"),
+    ("mixed", None, "30% by id, 30% eq, 20% list, 10% user PATCH, 10% member PATCH"),
+]
+WARMUP_REQUESTS = 20
+MAX_REQUESTS_PER_CLIENT = 5000
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _plan(port: int) -> dict:
+    """Sample data from the bench database, and a fresh client-credentials app for the big org."""
+    import django
+
+    django.setup()
+    from oauthapps import scopes
+    from oauthapps.models import Application
+    from oauthapps.services import application_create
+    from scim.models import Group, GroupMembership, ScimUser
+    from tenants.audit import Actor
+    from tenants.models import Organization
+    from tenants.scoping import org_scope
+
+    from bench.seed import BIG_GROUP, BIG_ORG_NAME, FIRST, LAST, SMALL_GROUP
+
+    org = Organization.objects.filter(name=BIG_ORG_NAME).first()
+    if org is None:
+        sys.exit("bench run: no seeded data; run `python -m bench seed` first.")
+    with org_scope(org):
+        org_users = ScimUser.objects.count()
+        ids = list(ScimUser.objects.order_by("?").values_list("public_id", "user_name", "external_id")[:2000])
+        big, small = Group.objects.get(display_name=BIG_GROUP), Group.objects.get(display_name=SMALL_GROUP)
+        application, secret = application_create(
+            org=org, actor=Actor.system(), grant_type=Application.GRANT_CLIENT_CREDENTIALS,
+            name=f"bench {datetime.now(timezone.utc):%Y%m%d%H%M%S}", scopes=list(scopes.MANAGED_USERS))
+    members = _restore_seeded_groups(org.pk, big.pk, small.pk)
+    rng = random.Random(14)
+    return {
+        "host": "127.0.0.1", "port": port, "org_users": org_users,
+        "deep_index": min(100_000, max(1, org_users - 100)),
+        "users": [{"id": p, "userName": u, "externalId": e} for p, u, e in ids],
+        "sw_prefixes": [f"{rng.choice(FIRST)}.{rng.choice(LAST)}." for _ in range(200)],
+        "big_group": big.public_id, "big_group_members": members[big.pk],
+        "small_group": small.public_id, "small_group_members": members[small.pk],
+        "run_id": f"{int(time.time())}", "client_id": application.client_id, "client_secret": secret,
+    }
+
+
+def _restore_seeded_groups(org_id: int, big_id: int, small_id: int) -> dict[int, list[str]]:
+    """Both groups back to the members the seed gave them (a run's member PATCHes leave some out), and
+    up to 2,000 of each group's members for the PATCH scenarios."""
+    from django.db import connection
+
+    from bench.seed import BIG_GROUP_SIZE
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, public_id FROM scim_scimuser WHERE org_id = %s AND user_name NOT LIKE 'bench.%%' "
+                       "ORDER BY id LIMIT %s", [org_id, BIG_GROUP_SIZE + 10])
+        rows = cursor.fetchall()
+        big_rows = rows[:BIG_GROUP_SIZE]
+        seeded = {big_id: big_rows, small_id: rows[len(big_rows):len(big_rows) + 10] or rows[:10]}
+        for group_id, group_rows in seeded.items():
+            cursor.execute("INSERT INTO scim_groupmembership (org_id, group_id, user_id) "
+                           "SELECT %s, %s, unnest(%s::bigint[]) ON CONFLICT DO NOTHING",
+                           [org_id, group_id, [user_id for user_id, _ in group_rows]])
+    return {group_id: [public_id for _, public_id in group_rows[:2000]] for group_id, group_rows in seeded.items()}
+
+
+def _dataset() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        counts = {}
+        for table in ("tenants_organization", "scim_scimuser", "scim_scimuseremail", "scim_group",
+                      "scim_groupmembership"):
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
+            counts[table] = cursor.fetchone()[0]
+        cursor.execute("SELECT version()")
+        counts["postgresql"] = cursor.fetchone()[0].split(" on ")[0]
+    return counts
+
+
+def _server(port: int, workers: int) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update({
+        "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers),
+        "PUBLIC_BASE_URL": f"https://127.0.0.1:{port}", "TRUST_X_FORWARDED_PROTO": "1",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # The limits stay on (their Redis round trips are part of every request), high enough not to bite.
+        "SCIM_RATE_PER_CREDENTIAL": "1000000", "SCIM_RATE_PER_ORG": "1000000", "TOKEN_RATE_PER_CLIENT": "1000",
+    })
+    return subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-c",
+                             str(ROOT / "deploy" / "gunicorn.conf.py")], cwd=ROOT, env=env)
+
+
+def _wait_for(port: int, server: subprocess.Popen) -> None:
+    for _ in range(150):
+        if server.poll() is not None:
+            sys.exit("bench run: gunicorn exited")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/scim/v2/ServiceProviderConfig", headers={"X-Forwarded-Proto": "https"})
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit("bench run: gunicorn did not answer")
+
+
+def _token(plan: dict) -> str:
+    """An access token from the real token endpoint (client credentials, HTTP Basic)."""
+    basic = base64.b64encode(f"{plan['client_id']}:{plan['client_secret']}".encode()).decode()
+    connection = http.client.HTTPConnection(plan["host"], plan["port"], timeout=10)
+    connection.request("POST", "/oauth/v2/token", urlencode({"grant_type": "client_credentials"}), {
+        "Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded",
+        "X-Forwarded-Proto": "https"})
+    response = connection.getresponse()
+    body = json.loads(response.read() or b"{}")
+    if response.status != 200:
+        sys.exit(f"bench run: the token endpoint answered {response.status}: {body}")
+    return body["access_token"]
+
+
+def _drive(plan: dict, scenario: str, clients: int, duration: float, limit: int) -> dict:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump({"plan": plan, "scenario": scenario, "clients": clients, "duration": duration, "limit": limit},
+                  file)
+    try:
+        result = subprocess.run([sys.executable, "-m", "bench.load", file.name], cwd=ROOT, capture_output=True,
+                                text=True, check=True)
+    finally:
+        os.unlink(file.name)
+    return json.loads(result.stdout)
+
+
+def _commit() -> str:
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+
+    return git("rev-parse", "--short", "HEAD") + ("-dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def print_table(results: list[dict]) -> None:
+    print(f"\n{'scenario':<20} {'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'p99 ms':>8} {'errors':>6}")
+    for row in results:
+        print(f"{row['scenario']:<20} {row['clients']:>7} {row['requests']:>8} {row['requests_per_second']:>8} "
+              f"{row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8} {row['errors']:>6}")
+
+
+def run_bench(*, duration: float, clients: int, workers: int, only: list[str], label: str) -> dict:
+    port = _free_port()
+    plan = _plan(port)
+    dataset = _dataset()
+    server = _server(port, workers)
+    try:
+        _wait_for(port, server)
+        plan["token"] = _token(plan)
+        results = []
+        for name, scenario_clients, description in SCENARIOS:
+            if only and name not in only:
+                continue
+            scenario_clients = scenario_clients or clients
+            _drive(plan, name, scenario_clients, duration, WARMUP_REQUESTS)  # both workers warm, plans cached
+            row = _drive(plan, name, scenario_clients, duration, MAX_REQUESTS_PER_CLIENT)
+            row["description"] = description
+            results.append(row)
+            print(f"{name:<20} p50 {row['p50_ms']:>8} ms  p95 {row['p95_ms']:>8} ms  {row['requests_per_second']:>7}/s"
+                  f"  errors {row['errors']}", flush=True)
+    finally:
+        server.terminate()
+        server.wait(30)
+    print_table(results)
+    RESULTS.mkdir(exist_ok=True)
+    report = {
+        "commit": _commit(), "taken": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "platform": platform.platform(),
+                    "python": platform.python_version()},
+        "server": {"gunicorn_workers": workers, "worker_class": "sync", "debug": False},
+        "dataset": dataset, "org_users": plan["org_users"], "duration_per_scenario_s": duration,
+        "scenarios": results,
+    }
+    out = RESULTS / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}{'-' + label if label else ''}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten {out.relative_to(ROOT)}")
+    return report
