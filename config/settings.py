@@ -252,10 +252,6 @@ CELERY_OUTBOX_APP = "config.celery.app"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The SQLite demo runs tasks inline and has no relay; the relay's SKIP LOCKED check is moot there.
     SILENCED_SYSTEM_CHECKS = ["celery_outbox.E001"]
-# The outbox library sends StatsD metrics (datadog's client) when this is on; no StatsD agent by default.
-MONITORING_METRICS_ENABLED = env_bool("OUTBOX_STATSD_METRICS", False)
-MONITORING_STATSD_HOST = os.environ.get("OUTBOX_STATSD_HOST", "localhost")
-MONITORING_STATSD_PORT = int(os.environ.get("OUTBOX_STATSD_PORT", "8125"))
 CELERY_OUTBOX_EXCLUDE_TASKS = frozenset(entry["task"] for entry in CELERY_BEAT_SCHEDULE.values())
 # The outbox library sends statsd metrics on every enqueue; with no agent listening each send logged a
 # warning inside the request (issue 14). On only where STATSD_HOST names an agent.
