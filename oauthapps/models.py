@@ -116,6 +116,56 @@ class ScimToken(TenantModel):
         return f"{settings.PRODUCT_SLUG}_scim_{secrets.token_urlsafe(32)}"
 
 
+class ApiKey(TenantModel):
+    """An org's key for the management API (/api/v1/), sent as `Authorization: Bearer <key>`.
+
+    It reads, or reads and writes with the role it was given (owner or admin). It acts only while the
+    member who created it is still an owner or admin of the org, and never with more than their role.
+    Stored hashed; `prefix` (the key's first characters) is what the console shows to tell keys apart.
+    """
+
+    class Access(models.TextChoices):
+        READ = "read", "Read"
+        READ_WRITE = "read_write", "Read and write"
+
+    ROLES = [("owner", "Owner"), ("admin", "Admin")]
+
+    public_id = PublicIdField(prefix="AK")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=32, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    access = models.CharField(max_length=16, choices=Access.choices, default=Access.READ)
+    role = models.CharField(max_length=16, choices=ROLES, default="admin")
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    expires = models.DateTimeField(null=True, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+        indexes = [models.Index(fields=["org", "revoked"], name="oauthapps_apikey_org_rev")]
+        ordering = ["-created"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def can_write(self) -> bool:
+        return self.access == self.Access.READ_WRITE
+
+    @staticmethod
+    def generate_raw_key() -> str:
+        return f"{settings.PRODUCT_SLUG}_api_{secrets.token_urlsafe(32)}"
+
+    @staticmethod
+    def prefix_of(raw: str) -> str:
+        # The slug, "_api_" and 8 random characters: enough to tell keys apart, far too few to guess one.
+        return raw[: len(settings.PRODUCT_SLUG) + 5 + 8]
+
+
 class ExchangedCode(TenantModel):
     """An authorization code that was exchanged, and what it was exchanged for (RFC 6749 §4.1.2).
 

@@ -1,4 +1,4 @@
-"""Every read of OAuth applications and SCIM tokens that views, admin and the credential check use.
+"""Every read of OAuth applications, SCIM tokens and management API keys that views, admin and the credential check use.
 
 Each selector is bound to the org it is given (@org_bound), except application_for_client_id, which
 resolves a client id to its org before any org is known.
@@ -18,7 +18,7 @@ from tenants.errors import NotFound
 from tenants.models import Membership, Organization
 from tenants.scoping import org_bound
 
-from .models import Application, ScimToken
+from .models import ApiKey, Application, ScimToken
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -78,6 +78,36 @@ def scim_token_by_public_id(*, org: Organization, public_id: str) -> ScimToken:
         return ScimToken.objects.get(public_id=public_id)
     except ScimToken.DoesNotExist:
         raise NotFound("No such SCIM token.") from None
+
+
+@org_bound
+def org_active_api_keys(*, org: Organization) -> QuerySet[ApiKey]:
+    """The org's unrevoked, unexpired management API keys, newest first."""
+    return (ApiKey.objects.filter(revoked__isnull=True).exclude(expires__lte=timezone.now())
+            .select_related("created_by").order_by("-created"))
+
+
+@org_bound
+def api_key_by_public_id(*, org: Organization, public_id: str) -> ApiKey:
+    """Raises NotFound for another org's key exactly as for one that never existed."""
+    try:
+        return ApiKey.objects.get(public_id=public_id)
+    except ApiKey.DoesNotExist:
+        raise NotFound("No such API key.") from None
+
+
+ROLE_RANK = {Membership.Role.ADMIN: 1, Membership.Role.OWNER: 2}
+
+
+@org_bound
+def api_key_acting_role(*, org: Organization, key: ApiKey) -> str | None:
+    """The role a key acts with: its own, capped by its creator's current role in the org. None (the
+    key acts for nobody) once the creator left, was suspended by the IdP, deactivated or demoted to member."""
+    creator = (Membership.objects.filter(user_id=key.created_by_id, suspended_by_idp=False, user__is_active=True)
+               .values_list("role", flat=True).first()) if key.created_by_id else None
+    if creator not in ROLE_RANK:
+        return None
+    return min(key.role, creator, key=ROLE_RANK.__getitem__)
 
 
 @dataclass(frozen=True)
