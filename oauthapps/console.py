@@ -41,6 +41,10 @@ def endpoint_urls() -> dict[str, str]:
     }
 
 
+def api_base_url() -> str:
+    return settings.PUBLIC_BASE_URL + "/api/v1/"
+
+
 def missing_is_404(view):
     """Another org's row answers like a missing one (tenants.errors.NotFound), whether the selector
     found nothing or the row went away before the service ran: the console's 404."""
@@ -237,26 +241,37 @@ def scim_tokens(request, form=None, status=200, generation=None):
     return response
 
 
+def _new_credential(request, *, form_class, create, list_page, gone_template, shown_template, shown_title,
+                    shown_context):
+    """The POST of a new-SCIM-token or new-API-key form: the credential with its secret, shown once
+    (no-store); the list page with what was wrong (400); or, when the form was already used (a reload
+    re-posts it), a page saying its secret is gone."""
+    form = form_class(request.POST)
+    generation = request.POST.get("generation", "")
+    if not form.is_valid():
+        return list_page(request, form, status=400, generation=generation)
+    try:
+        credential, raw = create(org=request.org, actor=request.actor, expected_generation=generation,
+                                 **form.cleaned_data)
+    except PreconditionFailed:
+        return render_page(request, gone_template, "Secret already shown")
+    except (ValidationError, PermissionDenied) as error:
+        form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+        return list_page(request, form, status=400, generation=generation)
+    response = render_page(request, shown_template, shown_title, **shown_context(credential, raw))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @never_cache
 @require_POST
 def scim_token_new(request):
-    form = ScimTokenForm(request.POST)
-    generation = request.POST.get("generation", "")
-    if not form.is_valid():
-        return scim_tokens(request, form, status=400, generation=generation)
-    try:
-        token, raw = services.scim_token_create(org=request.org, actor=request.actor, expected_generation=generation,
-                                                **form.cleaned_data)
-    except PreconditionFailed:
-        # A reload of the Copy-the-token page re-posts the form: its token exists, its secret is gone.
-        return render_page(request, "oauthapps/console/scim_token_gone.html", "Secret already shown")
-    except ValidationError as error:
-        form.add_error(None, error)
-        return scim_tokens(request, form, status=400, generation=generation)
-    response = render_page(request, "oauthapps/console/scim_token_created.html", "Copy the SCIM token",
-                           token=token, raw_token=raw, **endpoint_urls())
-    response["Cache-Control"] = "no-store"
-    return response
+    return _new_credential(
+        request, form_class=ScimTokenForm, create=services.scim_token_create, list_page=scim_tokens,
+        gone_template="oauthapps/console/scim_token_gone.html",
+        shown_template="oauthapps/console/scim_token_created.html", shown_title="Copy the SCIM token",
+        shown_context=lambda token, raw: {"token": token, "raw_token": raw, **endpoint_urls()},
+    )
 
 
 @missing_is_404
@@ -277,7 +292,7 @@ def api_keys(request, form=None, status=200, generation=None):
         keys=selectors.org_active_api_keys(org=request.org), form=form or ApiKeyForm(),
         # The form names the newest key: a re-post after one was created creates nothing (the service checks).
         generation=generation or services.api_key_generation(org=request.org),
-        api_base_url=settings.PUBLIC_BASE_URL + "/api/v1/",
+        api_base_url=api_base_url(),
     )
     response.status_code = status
     return response
@@ -286,22 +301,12 @@ def api_keys(request, form=None, status=200, generation=None):
 @never_cache
 @require_POST
 def api_key_new(request):
-    form = ApiKeyForm(request.POST)
-    generation = request.POST.get("generation", "")
-    if not form.is_valid():
-        return api_keys(request, form, status=400, generation=generation)
-    try:
-        key, raw = services.api_key_create(org=request.org, actor=request.actor, expected_generation=generation,
-                                           **form.cleaned_data)
-    except PreconditionFailed:
-        return render_page(request, "oauthapps/console/api_key_gone.html", "Key already shown")
-    except (ValidationError, PermissionDenied) as error:
-        form.add_error(None, error if isinstance(error, ValidationError) else str(error))
-        return api_keys(request, form, status=400, generation=generation)
-    response = render_page(request, "oauthapps/console/api_key_created.html", "Copy the API key", key=key,
-                           raw_key=raw, api_base_url=settings.PUBLIC_BASE_URL + "/api/v1/")
-    response["Cache-Control"] = "no-store"
-    return response
+    return _new_credential(
+        request, form_class=ApiKeyForm, create=services.api_key_create, list_page=api_keys,
+        gone_template="oauthapps/console/api_key_gone.html",
+        shown_template="oauthapps/console/api_key_created.html", shown_title="Copy the API key",
+        shown_context=lambda key, raw: {"key": key, "raw_key": raw, "api_base_url": api_base_url()},
+    )
 
 
 @missing_is_404

@@ -73,14 +73,22 @@ def principal_from_request(request: HttpRequest) -> Principal:
     return principal
 
 
-def _principal_from_scim_token(raw: str) -> Principal | None:
-    token = (
-        ScimToken.objects.unscoped_for_credential_lookup()
+def _live_credential(model, hash_field: str, raw: str):
+    """The unrevoked, unexpired SCIM token or API key whose hash is `raw`'s, in any org, with its org."""
+    credential = (
+        model.objects.unscoped_for_credential_lookup()
         .select_related("org")
-        .filter(token_hash=hash_bearer_token(raw), revoked__isnull=True)
+        .filter(**{hash_field: hash_bearer_token(raw)}, revoked__isnull=True)
         .first()
     )
-    if token is None or (token.expires is not None and token.expires <= timezone.now()):
+    if credential is None or (credential.expires is not None and credential.expires <= timezone.now()):
+        return None
+    return credential
+
+
+def _principal_from_scim_token(raw: str) -> Principal | None:
+    token = _live_credential(ScimToken, "token_hash", raw)
+    if token is None:
         return None
     scim_token_touch(org=token.org, token=token)
     return Principal(org=token.org, scopes=frozenset(token.scopes), credential_name=token.name, credential=token)
@@ -135,13 +143,8 @@ class ApiKeyPrincipal:
 def api_key_principal(raw: str, address: str | None = None) -> ApiKeyPrincipal | None:
     """The principal of a raw management API key, or None when it is unknown, revoked, expired, or
     its creator may no longer act. Only API keys: a SCIM token or OAuth token is never one."""
-    key = (
-        ApiKey.objects.unscoped_for_credential_lookup()
-        .select_related("org")
-        .filter(key_hash=hash_bearer_token(raw), revoked__isnull=True)
-        .first()
-    )
-    if key is None or (key.expires is not None and key.expires <= timezone.now()):
+    key = _live_credential(ApiKey, "key_hash", raw)
+    if key is None:
         return None
     role = api_key_acting_role(org=key.org, key=key)
     if role is None:

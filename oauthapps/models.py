@@ -89,13 +89,11 @@ def hash_bearer_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class ScimToken(TenantModel):
-    """A static bearer token an IdP sends to the SCIM service (Okta "HTTP Header" mode and others)."""
+class BearerCredential(TenantModel):
+    """What SCIM tokens and API keys share: a name, who created it and when, an optional expiry, when
+    it was last used and revoked. Each stores only a hash of its secret."""
 
-    public_id = PublicIdField(prefix="ST")
     name = models.CharField(max_length=100)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    scopes = models.JSONField(default=list)
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -105,18 +103,29 @@ class ScimToken(TenantModel):
     revoked = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["org", "revoked"], name="oauthapps_scimtoken_org_rev")]
-        ordering = ["-created"]
+        abstract = True
 
     def __str__(self):
         return self.name
+
+
+class ScimToken(BearerCredential):
+    """A static bearer token an IdP sends to the SCIM service (Okta "HTTP Header" mode and others)."""
+
+    public_id = PublicIdField(prefix="ST")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list)
+
+    class Meta:
+        indexes = [models.Index(fields=["org", "revoked"], name="oauthapps_scimtoken_org_rev")]
+        ordering = ["-created"]
 
     @staticmethod
     def generate_raw_token() -> str:
         return f"{settings.PRODUCT_SLUG}_scim_{secrets.token_urlsafe(32)}"
 
 
-class ApiKey(TenantModel):
+class ApiKey(BearerCredential):
     """An org's key for the management API (/api/v1/), sent as `Authorization: Bearer <key>`.
 
     It reads, or reads and writes with the role it was given (owner or admin). It acts only while the
@@ -131,26 +140,15 @@ class ApiKey(TenantModel):
     ROLES = [("owner", "Owner"), ("admin", "Admin")]
 
     public_id = PublicIdField(prefix="AK")
-    name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=32, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     access = models.CharField(max_length=16, choices=Access.choices, default=Access.READ)
     role = models.CharField(max_length=16, choices=ROLES, default="admin")
-    created = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    expires = models.DateTimeField(null=True, blank=True)
-    last_used = models.DateTimeField(null=True, blank=True)
-    revoked = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "API key"
         indexes = [models.Index(fields=["org", "revoked"], name="oauthapps_apikey_org_rev")]
         ordering = ["-created"]
-
-    def __str__(self):
-        return self.name
 
     @property
     def can_write(self) -> bool:

@@ -74,10 +74,14 @@ def org_active_scim_tokens(*, org: Organization, expiring_before: datetime | Non
 @org_bound
 def scim_token_by_public_id(*, org: Organization, public_id: str) -> ScimToken:
     """Raises NotFound for another org's token exactly as for one that never existed."""
+    return _by_public_id(ScimToken, public_id, "SCIM token")
+
+
+def _by_public_id(model, public_id: str, what: str):
     try:
-        return ScimToken.objects.get(public_id=public_id)
-    except ScimToken.DoesNotExist:
-        raise NotFound("No such SCIM token.") from None
+        return model.objects.get(public_id=public_id)
+    except model.DoesNotExist:
+        raise NotFound(f"No such {what}.") from None
 
 
 @org_bound
@@ -90,10 +94,7 @@ def org_active_api_keys(*, org: Organization) -> QuerySet[ApiKey]:
 @org_bound
 def api_key_by_public_id(*, org: Organization, public_id: str) -> ApiKey:
     """Raises NotFound for another org's key exactly as for one that never existed."""
-    try:
-        return ApiKey.objects.get(public_id=public_id)
-    except ApiKey.DoesNotExist:
-        raise NotFound("No such API key.") from None
+    return _by_public_id(ApiKey, public_id, "API key")
 
 
 ROLE_RANK = {Membership.Role.ADMIN: 1, Membership.Role.OWNER: 2}
