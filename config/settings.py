@@ -386,6 +386,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_METADATA_CLASS": None,  # OPTIONS is 405 (problem details), not an undocumented description
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Identity admin management API",

@@ -29,3 +29,10 @@ def test_an_unexpected_error_is_a_problem_500_that_says_nothing_more():
     body = json.loads(response.content)
     assert response.status_code == 500 and response["Content-Type"] == "application/problem+json"
     assert body["title"] == "Internal Server Error" and "secret internals" not in response.content.decode()
+
+
+def test_options_is_a_problem_405(client, org, owner):
+    from .conftest import Api, make_key
+
+    response = Api(client, make_key(org, owner))("options", "organization/")
+    assert response.status_code == 405 and response["Content-Type"] == "application/problem+json"
