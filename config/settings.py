@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",  # OpClass in indexes (scim.ScimUser)
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "oauth2_provider",
     "axes",
     "pgtrigger",
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "oauthapps",
     "scim",
     "events",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -278,6 +281,8 @@ RATELIMIT_USE_CACHE = "rate_limits"
 # Staff set an org's own figure (Organization.scim_requests_per_second) in /admin/.
 SCIM_RATE_PER_CREDENTIAL = int(os.environ.get("SCIM_RATE_PER_CREDENTIAL", "100"))  # per second
 SCIM_RATE_PER_ORG = int(os.environ.get("SCIM_RATE_PER_ORG", "200"))  # per second
+API_RATE_PER_KEY = int(os.environ.get("API_RATE_PER_KEY", "20"))  # per second, management API
+API_RATE_PER_ORG = int(os.environ.get("API_RATE_PER_ORG", "40"))  # per second, management API
 # Token endpoint: per client id and per address (an IdP asks for a token about once an hour).
 TOKEN_RATE_PER_CLIENT = int(os.environ.get("TOKEN_RATE_PER_CLIENT", "30"))  # per minute
 TOKEN_RATE_PER_ADDRESS = int(os.environ.get("TOKEN_RATE_PER_ADDRESS", "60"))  # per minute
@@ -408,7 +413,38 @@ structlog.configure(
 )
 
 # --- REST framework ----------------------------------------------------------------------------
+# The management API (/api/v1/, the api app): org API keys only, JSON only, errors as problem details.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.KeyAccess"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_METADATA_CLASS": None,  # OPTIONS is 405 (problem details), not an undocumented description
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Identity admin management API",
+    "DESCRIPTION": "Automate what the console does, for the organization an API key belongs to. "
+                   "Send `Authorization: Bearer <API key>` (created in the console under API keys). "
+                   "Errors are RFC 9457 problem details (application/problem+json).",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DomainStatusEnum": "tenants.models.Domain.Status",
+        "InvitationStatusEnum": "tenants.models.Invitation.Status",
+        "ApplicationStatusEnum": "oauthapps.models.Application.Status",
+        "VerificationMethodEnum": "tenants.models.Domain.Method",
+    },
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.document_errors"],
+    # Served from our own static files (drf-spectacular-sidecar): no CDN, and the CSP stays strict.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "persistAuthorization": False},
 }

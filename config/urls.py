@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("oauthapps.urls")),
     path("scim/v2/", include("scim.protocol.urls")),
+    path("api/v1/", include("api.urls")),
     # The SCIM root without its slash: a SCIM 404, not CommonMiddleware's APPEND_SLASH redirect (a POST
     # can't follow one).
     path("scim/v2", UnknownEndpointView.as_view()),

@@ -1,4 +1,4 @@
-"""The org console's OAuth applications (a create wizard and a detail page) and SCIM tokens.
+"""The org console's OAuth applications (a create wizard and a detail page), SCIM tokens and API keys.
 
 Secrets are rendered once, in the response to the POST that created them (never cached, never kept
 in the session); a reload or the back button finds nothing to show. The rotate and new-SCIM-token
@@ -13,7 +13,7 @@ import functools
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,7 +25,7 @@ from tenants.console_site import console_site
 from tenants.errors import NotFound, PreconditionFailed
 
 from . import selectors, services
-from .forms import DetailsForm, GrantTypeForm, RotateSecretForm, ScimTokenForm, ScopesForm
+from .forms import ApiKeyForm, DetailsForm, GrantTypeForm, RotateSecretForm, ScimTokenForm, ScopesForm
 from .models import Application, validate_redirect_url
 
 WIZARD_KEY = "oauthapps_wizard"
@@ -39,6 +39,10 @@ def endpoint_urls() -> dict[str, str]:
         "token_url": base + reverse("oauth2_provider:token"),
         "scim_base_url": base + "/scim/v2",
     }
+
+
+def api_base_url() -> str:
+    return settings.PUBLIC_BASE_URL + "/api/v1/"
 
 
 def missing_is_404(view):
@@ -237,26 +241,37 @@ def scim_tokens(request, form=None, status=200, generation=None):
     return response
 
 
+def _new_credential(request, *, form_class, create, list_page, gone_template, shown_template, shown_title,
+                    shown_context):
+    """The POST of a new-SCIM-token or new-API-key form: the credential with its secret, shown once
+    (no-store); the list page with what was wrong (400); or, when the form was already used (a reload
+    re-posts it), a page saying its secret is gone."""
+    form = form_class(request.POST)
+    generation = request.POST.get("generation", "")
+    if not form.is_valid():
+        return list_page(request, form, status=400, generation=generation)
+    try:
+        credential, raw = create(org=request.org, actor=request.actor, expected_generation=generation,
+                                 **form.cleaned_data)
+    except PreconditionFailed:
+        return render_page(request, gone_template, "Secret already shown")
+    except (ValidationError, PermissionDenied) as error:
+        form.add_error(None, error if isinstance(error, ValidationError) else str(error))
+        return list_page(request, form, status=400, generation=generation)
+    response = render_page(request, shown_template, shown_title, **shown_context(credential, raw))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @never_cache
 @require_POST
 def scim_token_new(request):
-    form = ScimTokenForm(request.POST)
-    generation = request.POST.get("generation", "")
-    if not form.is_valid():
-        return scim_tokens(request, form, status=400, generation=generation)
-    try:
-        token, raw = services.scim_token_create(org=request.org, actor=request.actor, expected_generation=generation,
-                                                **form.cleaned_data)
-    except PreconditionFailed:
-        # A reload of the Copy-the-token page re-posts the form: its token exists, its secret is gone.
-        return render_page(request, "oauthapps/console/scim_token_gone.html", "Secret already shown")
-    except ValidationError as error:
-        form.add_error(None, error)
-        return scim_tokens(request, form, status=400, generation=generation)
-    response = render_page(request, "oauthapps/console/scim_token_created.html", "Copy the SCIM token",
-                           token=token, raw_token=raw, **endpoint_urls())
-    response["Cache-Control"] = "no-store"
-    return response
+    return _new_credential(
+        request, form_class=ScimTokenForm, create=services.scim_token_create, list_page=scim_tokens,
+        gone_template="oauthapps/console/scim_token_gone.html",
+        shown_template="oauthapps/console/scim_token_created.html", shown_title="Copy the SCIM token",
+        shown_context=lambda token, raw: {"token": token, "raw_token": raw, **endpoint_urls()},
+    )
 
 
 @missing_is_404
@@ -266,6 +281,41 @@ def scim_token_revoke(request, public_id):
     services.scim_token_revoke(org=request.org, actor=request.actor, token=token)
     messages.success(request, f"Revoked {token.name}.")
     return redirect("console:scim_tokens")
+
+
+# --- Management API keys -------------------------------------------------------------------------
+
+
+def api_keys(request, form=None, status=200, generation=None):
+    response = render_page(
+        request, "oauthapps/console/api_keys.html", "API keys",
+        keys=selectors.org_active_api_keys(org=request.org), form=form or ApiKeyForm(),
+        # The form names the newest key: a re-post after one was created creates nothing (the service checks).
+        generation=generation or services.api_key_generation(org=request.org),
+        api_base_url=api_base_url(),
+    )
+    response.status_code = status
+    return response
+
+
+@never_cache
+@require_POST
+def api_key_new(request):
+    return _new_credential(
+        request, form_class=ApiKeyForm, create=services.api_key_create, list_page=api_keys,
+        gone_template="oauthapps/console/api_key_gone.html",
+        shown_template="oauthapps/console/api_key_created.html", shown_title="Copy the API key",
+        shown_context=lambda key, raw: {"key": key, "raw_key": raw, "api_base_url": api_base_url()},
+    )
+
+
+@missing_is_404
+@require_POST
+def api_key_revoke(request, public_id):
+    key = selectors.api_key_by_public_id(org=request.org, public_id=public_id)
+    services.api_key_revoke(org=request.org, actor=request.actor, key=key)
+    messages.success(request, f"Revoked {key.name}.")
+    return redirect("console:api_keys")
 
 
 console_site.register_page("oauth-apps/", oauth_apps, name="oauth_apps", nav_label="OAuth apps", nav_order=40)
@@ -280,5 +330,8 @@ console_site.register_page("oauth-apps/<str:client_id>/delete/", oauth_app_delet
 console_site.register_page("scim-tokens/", scim_tokens, name="scim_tokens", nav_label="SCIM tokens", nav_order=50)
 console_site.register_page("scim-tokens/new/", scim_token_new, name="scim_token_new")
 console_site.register_page("scim-tokens/<str:public_id>/revoke/", scim_token_revoke, name="scim_token_revoke")
+console_site.register_page("api-keys/", api_keys, name="api_keys", nav_label="API keys", nav_order=55)
+console_site.register_page("api-keys/new/", api_key_new, name="api_key_new")
+console_site.register_page("api-keys/<str:public_id>/revoke/", api_key_revoke, name="api_key_revoke")
 
 from . import console_overview, guides  # noqa: E402,F401  (register the Overview card and the setup guide pages)

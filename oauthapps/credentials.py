@@ -15,8 +15,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
-from .models import Application, ScimToken, hash_bearer_token
-from .services import scim_token_touch
+from tenants.audit import Actor
+
+from .models import ApiKey, Application, ScimToken, hash_bearer_token
+from .selectors import api_key_acting_role
+from .services import api_key_touch, scim_token_touch
 from .validators import approver_may_still_act
 
 AccessToken = get_access_token_model()
@@ -74,14 +77,22 @@ def principal_from_request(request: HttpRequest) -> Principal:
     return principal
 
 
-def _principal_from_scim_token(raw: str) -> Principal | None:
-    token = (
-        ScimToken.objects.unscoped_for_credential_lookup()
+def _live_credential(model, hash_field: str, raw: str):
+    """The unrevoked, unexpired SCIM token or API key whose hash is `raw`'s, in any org, with its org."""
+    credential = (
+        model.objects.unscoped_for_credential_lookup()
         .select_related("org")
-        .filter(token_hash=hash_bearer_token(raw), revoked__isnull=True)
+        .filter(**{hash_field: hash_bearer_token(raw)}, revoked__isnull=True)
         .first()
     )
-    if token is None or (token.expires is not None and token.expires <= timezone.now()):
+    if credential is None or (credential.expires is not None and credential.expires <= timezone.now()):
+        return None
+    return credential
+
+
+def _principal_from_scim_token(raw: str) -> Principal | None:
+    token = _live_credential(ScimToken, "token_hash", raw)
+    if token is None:
         return None
     scim_token_touch(org=token.org, token=token)
     return Principal(org=token.org, scopes=frozenset(token.scopes), credential_name=token.name, credential=token)
@@ -115,3 +126,33 @@ def _principal_from_access_token(raw: str, request: HttpRequest) -> Principal | 
         credential=application,
         actor_user=actor,
     )
+
+
+# --- The management API's keys ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ApiKeyPrincipal:
+    """The caller of the management API: the org its key belongs to, the key, and the actor services
+    record (a credential acting with the key's role, capped by its creator's)."""
+
+    org: object  # tenants.models.Organization
+    key: ApiKey = field(repr=False)
+    actor: Actor = field(repr=False)
+    # DRF makes the principal request.user: it is authenticated, and no account (pk None, for the request log).
+    is_authenticated = True
+    pk = None
+
+
+def api_key_principal(raw: str, address: str | None = None) -> ApiKeyPrincipal | None:
+    """The principal of a raw management API key, or None when it is unknown, revoked, expired, or
+    its creator may no longer act. Only API keys: a SCIM token or OAuth token is never one."""
+    key = _live_credential(ApiKey, "key_hash", raw)
+    if key is None:
+        return None
+    role = api_key_acting_role(org=key.org, key=key)
+    if role is None:
+        return None
+    api_key_touch(org=key.org, key=key)
+    actor = Actor.credential(f'API key "{key.name}" ({key.public_id})', address, role=role)
+    return ApiKeyPrincipal(org=key.org, key=key, actor=actor)

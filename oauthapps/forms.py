@@ -1,4 +1,4 @@
-"""Console forms for OAuth applications and SCIM tokens."""
+"""Console forms for OAuth applications, SCIM tokens and management API keys."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from . import scopes as scope_names
-from .models import Application
+from .models import ApiKey, Application
 
 GRANT_TYPE_CHOICES = [
     (Application.GRANT_AUTHORIZATION_CODE, "Authorization code (Okta: an admin approves access on a consent page)"),
@@ -73,3 +73,20 @@ class ScimTokenForm(forms.Form):
         if expires is not None and expires < timezone.now() + timedelta(minutes=15):
             raise forms.ValidationError("Choose a time at least 15 minutes from now.")
         return expires
+
+
+class ApiKeyForm(forms.Form):
+    LIFETIMES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", "Never")]
+
+    name = forms.CharField(max_length=100, help_text="Where the key is used, e.g. \"Terraform\".")
+    access = forms.ChoiceField(choices=ApiKey.Access.choices, initial=ApiKey.Access.READ, widget=forms.RadioSelect)
+    role = forms.ChoiceField(choices=ApiKey.ROLES, initial="admin",
+                             help_text="What a read-and-write key may change, as a member with this role could. "
+                                       "Never more than your own role.")
+    lifetime = forms.ChoiceField(choices=LIFETIMES, initial="90", required=False, label="Expires after")
+
+    def clean(self):
+        cleaned = super().clean()
+        days = cleaned.pop("lifetime", "")
+        cleaned["expires"] = timezone.now() + timedelta(days=int(days)) if days else None
+        return cleaned

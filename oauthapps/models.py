@@ -89,13 +89,11 @@ def hash_bearer_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-class ScimToken(TenantModel):
-    """A static bearer token an IdP sends to the SCIM service (Okta "HTTP Header" mode and others)."""
+class BearerCredential(TenantModel):
+    """What SCIM tokens and API keys share: a name, who created it and when, an optional expiry, when
+    it was last used and revoked. Each stores only a hash of its secret."""
 
-    public_id = PublicIdField(prefix="ST")
     name = models.CharField(max_length=100)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    scopes = models.JSONField(default=list)
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -105,18 +103,68 @@ class ScimToken(TenantModel):
     revoked = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["org", "revoked"], name="oauthapps_scimtoken_org_rev")]
-        ordering = ["-created"]
+        abstract = True
 
     def __str__(self):
         return self.name
 
+
+class ScimToken(BearerCredential):
+    """A static bearer token an IdP sends to the SCIM service (Okta "HTTP Header" mode and others)."""
+
+    public_id = PublicIdField(prefix="ST")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list)
+
     # Every raw SCIM token contains it; django-oauth-toolkit's access tokens (letters and digits) never do.
     RAW_MARKER = "_scim_"
+
+    class Meta:
+        indexes = [models.Index(fields=["org", "revoked"], name="oauthapps_scimtoken_org_rev")]
+        ordering = ["-created"]
 
     @staticmethod
     def generate_raw_token() -> str:
         return f"{settings.PRODUCT_SLUG}{ScimToken.RAW_MARKER}{secrets.token_urlsafe(32)}"
+
+
+class ApiKey(BearerCredential):
+    """An org's key for the management API (/api/v1/), sent as `Authorization: Bearer <key>`.
+
+    It reads, or reads and writes with the role it was given (owner or admin). It acts only while the
+    member who created it is still an owner or admin of the org, and never with more than their role.
+    Stored hashed; `prefix` (the key's first characters) is what the console shows to tell keys apart.
+    """
+
+    class Access(models.TextChoices):
+        READ = "read", "Read"
+        READ_WRITE = "read_write", "Read and write"
+
+    ROLES = [("owner", "Owner"), ("admin", "Admin")]
+
+    public_id = PublicIdField(prefix="AK")
+    prefix = models.CharField(max_length=32, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    access = models.CharField(max_length=16, choices=Access.choices, default=Access.READ)
+    role = models.CharField(max_length=16, choices=ROLES, default="admin")
+
+    class Meta:
+        verbose_name = "API key"
+        indexes = [models.Index(fields=["org", "revoked"], name="oauthapps_apikey_org_rev")]
+        ordering = ["-created"]
+
+    @property
+    def can_write(self) -> bool:
+        return self.access == self.Access.READ_WRITE
+
+    @staticmethod
+    def generate_raw_key() -> str:
+        return f"{settings.PRODUCT_SLUG}_api_{secrets.token_urlsafe(32)}"
+
+    @staticmethod
+    def prefix_of(raw: str) -> str:
+        # The slug, "_api_" and 8 random characters: enough to tell keys apart, far too few to guess one.
+        return raw[: len(settings.PRODUCT_SLUG) + 5 + 8]
 
 
 class ExchangedCode(TenantModel):

@@ -1,4 +1,4 @@
-"""Every read of OAuth applications and SCIM tokens that views, admin and the credential check use.
+"""Every read of OAuth applications, SCIM tokens and management API keys that views, admin and the credential check use.
 
 Each selector is bound to the org it is given (@org_bound), except application_for_client_id, which
 resolves a client id to its org before any org is known.
@@ -18,7 +18,7 @@ from tenants.errors import NotFound
 from tenants.models import Membership, Organization
 from tenants.scoping import org_bound
 
-from .models import Application, ScimToken
+from .models import ApiKey, Application, ScimToken
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -74,10 +74,41 @@ def org_active_scim_tokens(*, org: Organization, expiring_before: datetime | Non
 @org_bound
 def scim_token_by_public_id(*, org: Organization, public_id: str) -> ScimToken:
     """Raises NotFound for another org's token exactly as for one that never existed."""
+    return _by_public_id(ScimToken, public_id, "SCIM token")
+
+
+def _by_public_id(model, public_id: str, what: str):
     try:
-        return ScimToken.objects.get(public_id=public_id)
-    except ScimToken.DoesNotExist:
-        raise NotFound("No such SCIM token.") from None
+        return model.objects.get(public_id=public_id)
+    except model.DoesNotExist:
+        raise NotFound(f"No such {what}.") from None
+
+
+@org_bound
+def org_active_api_keys(*, org: Organization) -> QuerySet[ApiKey]:
+    """The org's unrevoked, unexpired management API keys, newest first."""
+    return (ApiKey.objects.filter(revoked__isnull=True).exclude(expires__lte=timezone.now())
+            .select_related("created_by").order_by("-created"))
+
+
+@org_bound
+def api_key_by_public_id(*, org: Organization, public_id: str) -> ApiKey:
+    """Raises NotFound for another org's key exactly as for one that never existed."""
+    return _by_public_id(ApiKey, public_id, "API key")
+
+
+ROLE_RANK = {Membership.Role.ADMIN: 1, Membership.Role.OWNER: 2}
+
+
+@org_bound
+def api_key_acting_role(*, org: Organization, key: ApiKey) -> str | None:
+    """The role a key acts with: its own, capped by its creator's current role in the org. None (the
+    key acts for nobody) once the creator left, was suspended by the IdP, deactivated or demoted to member."""
+    creator = (Membership.objects.filter(user_id=key.created_by_id, suspended_by_idp=False, user__is_active=True)
+               .values_list("role", flat=True).first()) if key.created_by_id else None
+    if creator not in ROLE_RANK:
+        return None
+    return min(key.role, creator, key=ROLE_RANK.__getitem__)
 
 
 @dataclass(frozen=True)

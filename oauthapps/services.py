@@ -1,4 +1,4 @@
-"""Every write to OAuth applications and SCIM tokens.
+"""Every write to OAuth applications, SCIM tokens and management API keys.
 
 Each service is bound to the org it is given (@org_bound), runs in one transaction, re-loads (and
 locks) the row it changes, and records what it did with tenants.audit.record. Audit details hold
@@ -21,11 +21,11 @@ from tenants.audit import Actor
 from tenants.errors import NotFound, PreconditionFailed
 from tenants.models import Organization
 from tenants.scoping import org_bound
-from tenants.services import lock_org
+from tenants.services import _acting_role, _require_owner_for, lock_org
 
 from . import scopes as scope_names
-from .models import Application, ScimToken, hash_bearer_token, is_loopback_http, validate_redirect_url
-from .selectors import org_active_scim_tokens
+from .models import ApiKey, Application, ScimToken, hash_bearer_token, is_loopback_http, validate_redirect_url
+from .selectors import org_active_api_keys, org_active_scim_tokens
 from .validators import approver_may_still_act
 
 AccessToken = get_access_token_model()
@@ -40,12 +40,25 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 # --- SCIM tokens -------------------------------------------------------------------------------
 
 
+def _newest_row_digest(model, org: Organization) -> str:
+    """Names the org's newest row of `model` (a credential, revoked or not) without revealing it: it
+    changes with every one created, and with nothing else."""
+    newest = model.objects.filter(org=org).order_by("-pk").values_list("pk", flat=True).first()
+    salt = {ScimToken: "oauthapps.scim_token_generation"}.get(model, f"oauthapps.{model._meta.model_name}_generation")
+    return salted_hmac(salt, f"{org.pk}:{newest or 0}", algorithm="sha256").hexdigest()[:32]
+
+
+def _require_generation(model, org: Organization, expected_generation: str | None, what: str) -> None:
+    """A create form names the newest row it saw: a reload or a double submit creates nothing more."""
+    if expected_generation is not None and not constant_time_compare(expected_generation,
+                                                                     _newest_row_digest(model, org)):
+        raise PreconditionFailed(f"{what} was created since this form was shown.")
+
+
 @org_bound
 def scim_token_generation(*, org: Organization) -> str:
-    """Names the org's newest SCIM token (revoked or not) without revealing it: it changes with every
-    token created, and with nothing else. The new-token form carries it (see scim_token_create)."""
-    newest = ScimToken.objects.filter(org=org).order_by("-pk").values_list("pk", flat=True).first()
-    return salted_hmac("oauthapps.scim_token_generation", f"{org.pk}:{newest or 0}", algorithm="sha256").hexdigest()[:32]
+    """Names the org's newest SCIM token; the new-token form carries it (see scim_token_create)."""
+    return _newest_row_digest(ScimToken, org)
 
 
 @org_bound
@@ -68,9 +81,7 @@ def scim_token_create(
         raise ValidationError("A token must live at least 15 minutes.", code="expires")
     raw = ScimToken.generate_raw_token()
     lock_org(org=org)  # two clicks can't make a third active token, nor two tokens from one form
-    if expected_generation is not None and not constant_time_compare(expected_generation,
-                                                                     scim_token_generation(org=org)):
-        raise PreconditionFailed("A SCIM token was created since this form was shown.")
+    _require_generation(ScimToken, org, expected_generation, "A SCIM token")
     if org_active_scim_tokens(org=org).count() >= MAX_ACTIVE_SCIM_TOKENS:
         raise ValidationError(
             "An organization has at most two active SCIM tokens. Revoke one first.", code="too_many_tokens"
@@ -91,28 +102,95 @@ def scim_token_create(
 @transaction.atomic
 def scim_token_revoke(*, org: Organization, actor: Actor, token: ScimToken) -> ScimToken:
     """Revoke a SCIM token at once; revoking a revoked token changes and records nothing."""
+    return _revoke(org, actor, token, "scim_token.revoked", "SCIM token")
+
+
+def _revoke(org: Organization, actor: Actor, credential, action: str, what: str):
+    model = type(credential)
     try:
-        token = ScimToken.objects.select_for_update().get(pk=token.pk)
-    except ScimToken.DoesNotExist:
-        raise NotFound("No such SCIM token.") from None
-    if token.revoked is None:
-        token.revoked = timezone.now()
-        token.save(update_fields=["revoked"])
-        audit.record(org=org, actor=actor, action="scim_token.revoked", obj=token)
-    return token
+        credential = model.objects.select_for_update().get(pk=credential.pk)
+    except model.DoesNotExist:
+        raise NotFound(f"No such {what}.") from None
+    if credential.revoked is None:
+        credential.revoked = timezone.now()
+        credential.save(update_fields=["revoked"])
+        audit.record(org=org, actor=actor, action=action, obj=credential)
+    return credential
 
 
 @org_bound
 def scim_token_touch(*, org: Organization, token: ScimToken) -> None:
     """Record use at most once a minute: a SCIM sync makes thousands of requests. Bookkeeping, not a
     change anyone made, so it takes no actor and is not audited."""
+    _record_use(token)
+
+
+def _record_use(credential) -> None:
     now = timezone.now()
-    if token.last_used is not None and token.last_used > now - LAST_USED_RESOLUTION:
+    if credential.last_used is not None and credential.last_used > now - LAST_USED_RESOLUTION:
         return
-    ScimToken.objects.filter(pk=token.pk).filter(
+    type(credential).objects.filter(pk=credential.pk).filter(
         models.Q(last_used__isnull=True) | models.Q(last_used__lte=now - LAST_USED_RESOLUTION)
     ).update(last_used=now)
-    token.last_used = now
+    credential.last_used = now
+
+
+# --- Management API keys -----------------------------------------------------------------------
+
+MAX_ACTIVE_API_KEYS = 20
+
+
+@org_bound
+def api_key_generation(*, org: Organization) -> str:
+    """Names the org's newest API key; the new-key form carries it (see api_key_create)."""
+    return _newest_row_digest(ApiKey, org)
+
+
+@org_bound
+@transaction.atomic
+def api_key_create(
+    *, org: Organization, actor: Actor, name: str, access: str, role: str, expires: datetime | None = None,
+    expected_generation: str | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a management API key; returns it with the raw key, which is never stored or shown again.
+
+    An owner or admin creates keys with their own role or a lesser one (only an owner makes an owner
+    key). With expected_generation (what the new-key form showed), a reload or double submit of one
+    form creates one key; the other submits raise PreconditionFailed."""
+    if access not in ApiKey.Access.values:
+        raise ValidationError(f"Unknown access {access!r}: read or read_write.", code="invalid_access")
+    if role not in dict(ApiKey.ROLES):
+        raise ValidationError(f"Unknown role {role!r}: owner or admin.", code="invalid_role")
+    if expires is not None and expires < timezone.now() + MIN_SCIM_TOKEN_LIFETIME:
+        raise ValidationError("A key must live at least 15 minutes.", code="expires")
+    lock_org(org=org)
+    _require_owner_for(_acting_role(actor), role)
+    _require_generation(ApiKey, org, expected_generation, "An API key")
+    if org_active_api_keys(org=org).count() >= MAX_ACTIVE_API_KEYS:
+        raise ValidationError(f"An organization has at most {MAX_ACTIVE_API_KEYS} active API keys. Revoke one first.",
+                              code="too_many_keys")
+    raw = ApiKey.generate_raw_key()
+    key = ApiKey(org=org, name=name.strip(), access=access, role=role, expires=expires, created_by=actor.user,
+                 key_hash=hash_bearer_token(raw), prefix=ApiKey.prefix_of(raw))
+    key.full_clean()
+    key.save()
+    audit.record(org=org, actor=actor, action="api_key.created", obj=key, detail={
+        "access": access, "role": role, "prefix": key.prefix, "expires": expires.isoformat() if expires else None,
+    })
+    return key, raw
+
+
+@org_bound
+@transaction.atomic
+def api_key_revoke(*, org: Organization, actor: Actor, key: ApiKey) -> ApiKey:
+    """Revoke an API key at once; revoking a revoked key changes and records nothing."""
+    return _revoke(org, actor, key, "api_key.revoked", "API key")
+
+
+@org_bound
+def api_key_touch(*, org: Organization, key: ApiKey) -> None:
+    """Record use at most once a minute; bookkeeping, not audited."""
+    _record_use(key)
 
 
 # --- OAuth applications ------------------------------------------------------------------------
@@ -185,6 +263,35 @@ def application_update_scopes(
         audit.record(org=org, actor=actor, action="oauth_app.scopes_changed", obj=application, detail={
             "from": previous, "to": application.allowed_scopes,
         })
+    return application
+
+
+@org_bound
+@transaction.atomic
+def application_update(
+    *, org: Organization, actor: Actor, application: Application, name: str | None = None,
+    redirect_urls: list[str] | None = None,
+) -> Application:
+    """Rename the app and, for an auth-code app, replace its exact-match redirect URLs (at least one).
+    Changing nothing records nothing."""
+    application = _locked(application)
+    changed = []
+    if name is not None and name.strip() != application.name:
+        application.name, changed = name.strip(), [*changed, "name"]
+    if redirect_urls is not None:
+        if not application.is_authorization_code:
+            raise ValidationError("A client-credentials app has no redirect URLs.", code="redirect_url")
+        urls = list(dict.fromkeys(url.strip() for url in redirect_urls if url.strip()))
+        if not urls:
+            raise ValidationError("An authorization-code app needs a redirect URL.", code="redirect_url")
+        for url in urls:
+            validate_redirect_url(url)
+        if " ".join(urls) != application.redirect_uris:
+            application.redirect_uris, changed = " ".join(urls), [*changed, "redirect_uris"]
+    if changed:
+        application.full_clean(exclude=["client_secret", "user"])
+        application.save(update_fields=[*changed, "updated"])
+        audit.record(org=org, actor=actor, action="oauth_app.updated", obj=application, detail={"fields": changed})
     return application
 
 

@@ -178,6 +178,12 @@ def directory_groups(*, org: Organization, query: str | None = None) -> QuerySet
 
 
 @org_bound
+def directory_group(*, org: Organization, public_id: str) -> Group:
+    """The management API's group: with its member count (its members are not loaded)."""
+    return _by_public_id(Group.objects.annotate(member_count=Count("memberships")), public_id)
+
+
+@org_bound
 def group_members(*, org: Organization, group: Group) -> QuerySet[GroupMembership]:
     """The console's group page: memberships with their users, by userName."""
     return GroupMembership.objects.filter(group_id=group.pk).select_related("user").order_by("user__user_name", "id")

@@ -29,12 +29,14 @@ class ActorKind(models.TextChoices):
 @dataclass(frozen=True)
 class Actor:
     """Who a service acts for. `user` is the account behind a member or staff actor; `label` is what
-    the audit log shows (an e-mail, or a credential's name and id); `address` is the client's IP."""
+    the audit log shows (an e-mail, or a credential's name and id); `address` is the client's IP;
+    `role` is the org role a credential acts with (a management API key), None for an IdP's."""
 
     kind: str
     label: str
     user: object = field(default=None, compare=False, repr=False)  # accounts.User or None
     address: str | None = None
+    role: str | None = None
 
     @classmethod
     def member(cls, user, address: str | None = None) -> Actor:
@@ -45,8 +47,8 @@ class Actor:
         return cls(ActorKind.STAFF, user.email, user, address)
 
     @classmethod
-    def credential(cls, label: str, address: str | None = None) -> Actor:
-        return cls(ActorKind.CREDENTIAL, label, None, address)
+    def credential(cls, label: str, address: str | None = None, role: str | None = None) -> Actor:
+        return cls(ActorKind.CREDENTIAL, label, None, address, role)
 
     @classmethod
     def system(cls, label: str = "System") -> Actor:

@@ -1,5 +1,5 @@
 """Rate limits, counted in Redis (django-ratelimit on the "rate_limits" cache), answered with 429 and
-Retry-After by each surface (SCIM, the token endpoint).
+Retry-After by each surface (SCIM, the token endpoint, the management API).
 
 If Redis is unreachable, requests pass and a warning is logged: a limiter outage must never become
 an outage of the service it protects. After a failure the limiter stays out of the way for a few
@@ -48,8 +48,20 @@ def enforce_scim_limits(request, *, org, credential: str) -> None:
     own = org.scim_requests_per_second
     per_credential = own or settings.SCIM_RATE_PER_CREDENTIAL
     per_org = own or settings.SCIM_RATE_PER_ORG
-    enforce(request, Limit("scim-credential", per_credential * SCIM_WINDOW_SECONDS, SCIM_WINDOW_SECONDS), credential)
-    enforce(request, Limit("scim-org", per_org * SCIM_WINDOW_SECONDS, SCIM_WINDOW_SECONDS), org.public_id)
+    _enforce_per_credential_and_org(request, "scim", per_credential, per_org, org=org, credential=credential)
+
+
+def enforce_api_limits(request, *, org, credential: str) -> None:
+    """The management API's limits, per key and per org, counted like SCIM's."""
+    _enforce_per_credential_and_org(request, "api", settings.API_RATE_PER_KEY, settings.API_RATE_PER_ORG, org=org,
+                                    credential=credential)
+
+
+def _enforce_per_credential_and_org(request, surface: str, per_credential: int, per_org: int, *, org,
+                                    credential: str) -> None:
+    window = SCIM_WINDOW_SECONDS
+    enforce(request, Limit(f"{surface}-credential", per_credential * window, window), credential)
+    enforce(request, Limit(f"{surface}-org", per_org * window, window), org.public_id)
 
 
 def enforce(request, limit: Limit, value: str) -> None:

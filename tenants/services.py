@@ -74,9 +74,12 @@ def lock_org(*, org: Organization) -> None:
 def _acting_role(actor: Actor) -> str:
     """The role `actor` acts with in the org in scope. Staff, and the system (tasks and commands,
     never a request), act as an owner would; a member acts through their own membership, which must
-    be an owner's or an admin's. Anyone else (an IdP's credential) is refused."""
+    be an owner's or an admin's; a management API key with the role it was given (oauthapps.credentials
+    decides it). Anyone else (an IdP's credential) is refused."""
     if (actor.is_staff and getattr(actor.user, "is_staff", False)) or actor.kind == ActorKind.SYSTEM:
         return Role.OWNER
+    if actor.kind == ActorKind.CREDENTIAL and actor.role in (Role.OWNER, Role.ADMIN):
+        return actor.role
     if actor.kind == ActorKind.MEMBER and actor.user is not None:
         # A membership the org's IdP suspended acts for nobody (DESIGN.md invariant 9).
         membership = Membership.objects.filter(user=actor.user, suspended_by_idp=False).first()

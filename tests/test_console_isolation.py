@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from events import signing
 from events.models import Event, WebhookDelivery, WebhookEndpoint
-from oauthapps.models import Application, ScimToken, hash_bearer_token
+from oauthapps.models import ApiKey, Application, ScimToken, hash_bearer_token
 from scim.models import Group, ProvisioningEvent, ScimUser
 from tenants.console_site import console_site
 from tenants.models import Domain, Membership
@@ -51,6 +51,7 @@ def _invitation(org):
 _domain = _object(Domain, "public_id", "public_id", name=f"{MARKER}.example")
 _application = _object(Application, "client_id", "client_id", name=f"{MARKER} app")
 _scim_token = _object(ScimToken, "public_id", "public_id", name=f"{MARKER} token")
+_api_key = _object(ApiKey, "public_id", "public_id", name=f"{MARKER} key")
 _scim_user = _object(ScimUser, "public_id", "public_id", user_name=f"{MARKER}@example.com")
 _group = _object(Group, "group_id", "public_id", display_name=f"{MARKER} group")
 _webhook = _object(WebhookEndpoint, "public_id", "public_id", url=f"https://{MARKER}.example/hooks")
@@ -78,6 +79,7 @@ OBJECT_KWARGS = {
     "oauth_app_status": _application,
     "oauth_app_delete": _application,
     "scim_token_revoke": _scim_token,
+    "api_key_revoke": _api_key,
     "scim_user": _scim_user,
     "scim_group": _group,
     "webhook_detail": _webhook,
@@ -100,6 +102,8 @@ def _fill(org):
         )
         ScimToken.objects.create(org=org, name=f"{MARKER} token", token_hash=hash_bearer_token(f"{MARKER}-{org.pk}"),
                                  scopes=["managed-users/read"])
+        ApiKey.objects.create(org=org, name=f"{MARKER} key", key_hash=hash_bearer_token(f"{MARKER}-key-{org.pk}"),
+                              prefix=f"{MARKER}-key")
         user = ScimUser.objects.create(org=org, user_name=f"{MARKER}@example.com", display_name=f"{MARKER} user")
         group = Group.objects.create(org=org, display_name=f"{MARKER} group")
         group.memberships.create(org=org, user=user)

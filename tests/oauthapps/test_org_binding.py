@@ -42,7 +42,10 @@ def world(org, other_org):
         for application in (okta, entra):
             issue_live_tokens(application, shared)
         token, _ = services.scim_token_create(org=each, actor=world["actor"], name="Okta header", scopes=[scopes.READ])
-        world.update({key: each, f"{key}_okta": okta, f"{key}_entra": entra, f"{key}_token": token})
+        api_key, _ = services.api_key_create(org=each, actor=world["actor"], name="CI", access="read_write",
+                                             role="admin")
+        world.update({key: each, f"{key}_okta": okta, f"{key}_entra": entra, f"{key}_token": token,
+                      f"{key}_api_key": api_key})
     return world
 
 
@@ -56,6 +59,13 @@ CALLS = {
     "oauthapps.services.scim_token_generation": lambda w: services.scim_token_generation(org=w["a"]),
     "oauthapps.services.scim_token_revoke": lambda w: services.scim_token_revoke(**_for_a(w), token=w["a_token"]),
     "oauthapps.services.scim_token_touch": lambda w: services.scim_token_touch(org=w["a"], token=w["a_token"]),
+    "oauthapps.services.api_key_generation": lambda w: services.api_key_generation(org=w["a"]),
+    "oauthapps.services.api_key_create": lambda w: services.api_key_create(
+        **_for_a(w), name="Second", access="read", role="admin"),
+    "oauthapps.services.api_key_revoke": lambda w: services.api_key_revoke(**_for_a(w), key=w["a_api_key"]),
+    "oauthapps.services.api_key_touch": lambda w: services.api_key_touch(org=w["a"], key=w["a_api_key"]),
+    "oauthapps.services.application_update": lambda w: services.application_update(
+        **_for_a(w), application=w["a_okta"], name="Okta 2", redirect_urls=["https://a.example/cb"]),
     "oauthapps.services.application_create": lambda w: services.application_create(
         **_for_a(w), grant_type=Application.GRANT_CLIENT_CREDENTIALS, name="Entra 2", scopes=[scopes.READ]),
     "oauthapps.services.application_update_scopes": lambda w: services.application_update_scopes(
@@ -78,6 +88,11 @@ CALLS = {
         org=w["a"], public_id=w["a_token"].public_id),
     "oauthapps.selectors.application_approvers": lambda w: selectors.application_approvers(
         org=w["a"], application=w["a_okta"]),
+    "oauthapps.selectors.org_active_api_keys": lambda w: selectors.org_active_api_keys(org=w["a"]),
+    "oauthapps.selectors.api_key_by_public_id": lambda w: selectors.api_key_by_public_id(
+        org=w["a"], public_id=w["a_api_key"].public_id),
+    "oauthapps.selectors.api_key_acting_role": lambda w: selectors.api_key_acting_role(
+        org=w["a"], key=w["a_api_key"]),
 }
 
 
@@ -99,6 +114,10 @@ FOREIGN_ROWS = {
         org=w["a"], client_id=w["b_okta"].client_id),
     "scim_token_by_public_id": lambda w: selectors.scim_token_by_public_id(
         org=w["a"], public_id=w["b_token"].public_id),
+    "api_key_revoke": lambda w: services.api_key_revoke(**_for_a(w), key=w["b_api_key"]),
+    "api_key_by_public_id": lambda w: selectors.api_key_by_public_id(org=w["a"], public_id=w["b_api_key"].public_id),
+    "api_key_acting_role": lambda w: selectors.api_key_acting_role(org=w["a"], key=w["b_api_key"]),
+    "application_update": lambda w: services.application_update(**_for_a(w), application=w["b_okta"], name="X"),
 }
 
 

@@ -112,6 +112,7 @@ CALLS = {
     "scim.selectors.members_by_group": lambda w: selectors.members_by_group(
         org=w["a"], group_pks=[w["a_team"].pk, w["b_team"].pk]),
     "scim.selectors.directory_groups": lambda w: selectors.directory_groups(org=w["a"], query="team"),
+    "scim.selectors.directory_group": lambda w: selectors.directory_group(org=w["a"], public_id=w["a_team"].public_id),
     "scim.selectors.group_members": lambda w: selectors.group_members(org=w["a"], group=w["a_team"]),
     "scim.selectors.provisioning_events": lambda w: selectors.provisioning_events(org=w["a"], query="Users"),
     "scim.selectors.user_provisioning_history": lambda w: selectors.user_provisioning_history(
@@ -135,6 +136,7 @@ def test_members_by_group_answers_only_this_orgs_groups(world):
     lambda w: groups.group_delete(org=w["a"], actor=SYSTEM, public_id=w["b_team"].public_id),
     lambda w: selectors.scim_user_get(org=w["a"], public_id=w["b_person"].public_id),
     lambda w: selectors.group_members(org=w["a"], group=w["b_team"]),
+    lambda w: selectors.directory_group(org=w["a"], public_id=w["b_team"].public_id),
 ])
 def test_another_orgs_id_or_row_is_not_found(world, call):
     from tenants.errors import NotFound
