@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from events.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
 from oauthapps import scopes as scope_names
 from oauthapps.models import Application, ScimToken
 from scim.models import Group, ProvisioningEvent, ScimUser
@@ -226,6 +227,79 @@ class AuditEventSerializer(serializers.ModelSerializer):
         fields = ["id", "created", "actor_kind", "actor_label", "actor_address", "action", "object_type",
                   "object_id", "object_repr", "detail"]
         read_only_fields = fields
+
+
+# --- Events and webhook endpoints ----------------------------------------------------------------
+
+
+class EventResourceSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    id = serializers.CharField()
+
+
+class EventSerializer(serializers.Serializer):
+    """An event as its webhook carries it."""
+
+    id = serializers.CharField()
+    type = serializers.ChoiceField(choices=EVENT_TYPES)
+    sequence = serializers.IntegerField(help_text="Increases by one with each event of the org, in commit order.")
+    org = serializers.CharField()
+    time = serializers.DateTimeField()
+    actor = serializers.CharField(help_text="Who made the change: the IdP credential, a member, the system.")
+    resource = EventResourceSerializer()
+    data = serializers.DictField(help_text="The resource as the API renders it, and what changed.")
+
+    def to_representation(self, event):
+        return event.payload()
+
+
+class EventFilters(PageParameters):
+    type = serializers.MultipleChoiceField(choices=EVENT_TYPES, required=False, default=(),
+                                           help_text="Only these types (repeat the parameter).")
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "event_types", "enabled", "disabled_reason", "secret_prefix", "created"]
+        read_only_fields = fields
+
+
+class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
+    secret = serializers.SerializerMethodField(help_text="The signing secret, shown once.")
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+        read_only_fields = fields
+
+    def get_secret(self, endpoint) -> str:
+        return self.context["secret"]
+
+
+class WebhookEndpointCreateSerializer(serializers.Serializer):
+    url = serializers.URLField(max_length=2048, help_text="An https URL.")
+    event_types = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_TYPES), required=False,
+                                        default=list, help_text="Empty: every type.")
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    event = serializers.CharField(source="event.public_id", read_only=True)
+    event_type = serializers.CharField(source="event.type", read_only=True)
+
+    class Meta:
+        model = WebhookDelivery
+        fields = ["id", "event", "event_type", "status", "attempts", "response_code", "error", "last_attempt",
+                  "next_attempt", "created"]
+        read_only_fields = fields
+
+
+class WebhookTestSerializer(serializers.Serializer):
+    accepted = serializers.BooleanField()
+    response_code = serializers.IntegerField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
 
 
 # --- Filters -------------------------------------------------------------------------------------

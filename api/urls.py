@@ -3,7 +3,7 @@
 from django.urls import path, re_path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .views import credentials, directory, organization
+from .views import credentials, directory, events, organization
 from .views.base import UnknownEndpoint
 
 
@@ -49,6 +49,18 @@ urlpatterns = [
     path("directory/groups/<pid:group_id>/", directory.GroupDetail.as_view(), name="directory_group"),
     path("provisioning-log/", directory.ProvisioningLog.as_view(), name="provisioning_log"),
     path("audit-log/", directory.AuditLog.as_view(), name="audit_log"),
+    path("events/", events.EventList.as_view(), name="events"),
+    path("webhook-endpoints/", events.WebhookEndpointList.as_view(), name="webhook_endpoints"),
+    path("webhook-endpoints/<pid:endpoint_id>/", events.WebhookEndpointDetail.as_view(), name="webhook_endpoint"),
+    path("webhook-endpoints/<pid:endpoint_id>/enable/", events.WebhookEndpointEnable.as_view(),
+         name="webhook_endpoint_enable"),
+    path("webhook-endpoints/<pid:endpoint_id>/disable/", events.WebhookEndpointDisable.as_view(),
+         name="webhook_endpoint_disable"),
+    path("webhook-endpoints/<pid:endpoint_id>/test/", events.WebhookEndpointTest.as_view(), name="webhook_endpoint_test"),
+    path("webhook-endpoints/<pid:endpoint_id>/deliveries/", events.WebhookDeliveryList.as_view(),
+         name="webhook_deliveries"),
+    path("webhook-deliveries/<pid:delivery_id>/resend/", events.WebhookDeliveryResend.as_view(),
+         name="webhook_delivery_resend"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     re_path(r"^.*$", UnknownEndpoint.as_view()),

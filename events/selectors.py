@@ -12,9 +12,10 @@ from .models import Event, WebhookDelivery, WebhookEndpoint
 
 
 @org_bound
-def org_events(*, org: Organization, after_sequence: int = 0, limit: int = 100) -> list[Event]:
-    """The org's events in order, after a cursor (the last sequence the consumer saw)."""
-    return list(Event.objects.filter(sequence__gt=after_sequence).select_related("org").order_by("sequence")[:limit])
+def org_events(*, org: Organization, types: list[str] | None = None) -> QuerySet[Event]:
+    """The org's events in order (kept 30 days); a consumer pages on `sequence`."""
+    events = Event.objects.select_related("org").order_by("sequence")
+    return events.filter(type__in=types) if types else events
 
 
 @org_bound

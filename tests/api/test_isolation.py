@@ -12,6 +12,8 @@ import pytest
 from django.urls import URLPattern
 
 from api.urls import urlpatterns
+from events.models import Event, WebhookDelivery
+from events.services import webhook_endpoint_create
 from oauthapps import scopes
 from oauthapps.services import application_create, scim_token_create
 from scim.models import Group, ScimUser
@@ -44,14 +46,21 @@ def orgs(db):
                                         company_name="Acme", redirect_url="https://acme.example/cb",
                                         scopes=list(scopes.MANAGED_USERS))
     token, _ = scim_token_create(org=org_a, actor=actor, name=f"{MARKER} token", scopes=[scopes.READ])
+    endpoint, _ = webhook_endpoint_create(org=org_a, actor=actor, url=f"https://{MARKER}.example/hooks")
+    with org_scope(org_a):
+        event = Event.objects.create(org=org_a, sequence=1, type="domain.verified", resource_type="Domain",
+                                     resource_id=f"{MARKER}-domain")
+        delivery = WebhookDelivery.objects.create(org=org_a, endpoint=endpoint, event=event,
+                                                  status=WebhookDelivery.Status.SUCCEEDED)
     ids = {"member_id": member.public_id, "invitation_id": invitation.public_id, "domain_id": domain.public_id,
            "user_id": user.public_id, "group_id": group.public_id, "client_id": application.client_id,
-           "token_id": token.public_id}
+           "token_id": token.public_id, "endpoint_id": endpoint.public_id, "delivery_id": delivery.public_id}
     return {"a": org_a, "b": org_b, "ids": ids, "owner_b": owner_b, "owner_a": owner_a}
 
 
 # URL argument -> what it names (every argument an API path takes must be here).
-OBJECT_IDS = {"member_id", "invitation_id", "domain_id", "user_id", "group_id", "client_id", "token_id"}
+OBJECT_IDS = {"member_id", "invitation_id", "domain_id", "user_id", "group_id", "client_id", "token_id", "endpoint_id",
+              "delivery_id"}
 PATTERNS = [pattern for pattern in urlpatterns if isinstance(pattern, URLPattern) and pattern.name]
 WITH_IDS = [pattern for pattern in PATTERNS if pattern.pattern.converters]
 LISTS = [pattern for pattern in PATTERNS if not pattern.pattern.converters and pattern.name not in ("schema", "docs")]

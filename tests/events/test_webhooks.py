@@ -174,7 +174,8 @@ def test_the_events_list_pages_by_sequence_per_org(org, other_org):
         mine = [record(org, resource_id=f"DO{n}") for n in range(3)]
         record(other_org)
     assert [e.sequence for e in selectors.org_events(org=org)] == [1, 2, 3]
-    assert selectors.org_events(org=org, after_sequence=2) == [mine[2]]
+    assert list(selectors.org_events(org=org).filter(sequence__gt=2)) == [mine[2]]
+    assert list(selectors.org_events(org=org, types=["domain.verification_lost"])) == []
     assert [e.sequence for e in selectors.org_events(org=other_org)] == [1]
 
 
