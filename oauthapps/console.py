@@ -18,10 +18,9 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from tenants.console import render_page
-from tenants.console_site import console_site
+from tenants.console_site import console_site, post_only
 from tenants.errors import NotFound, PreconditionFailed
 
 from . import selectors, services
@@ -163,7 +162,7 @@ def oauth_app_detail(request, client_id):
 
 
 @missing_is_404
-@require_POST
+@post_only("oauth_app_detail", same_object=True, tab="access")
 def oauth_app_scopes(request, client_id):
     application = _application(request, client_id)
     form = ScopesForm(request.POST, grant_type=application.authorization_grant_type)
@@ -181,7 +180,7 @@ def oauth_app_scopes(request, client_id):
 
 @missing_is_404
 @never_cache
-@require_POST
+@post_only("oauth_app_detail", same_object=True, tab="credentials")
 def oauth_app_rotate(request, client_id):
     application = _application(request, client_id)
     form = RotateSecretForm(request.POST)
@@ -200,7 +199,7 @@ def oauth_app_rotate(request, client_id):
 
 
 @missing_is_404
-@require_POST
+@post_only("oauth_app_detail", same_object=True)
 def oauth_app_status(request, client_id):
     application = _application(request, client_id)
     if request.POST.get("status") == Application.Status.DISABLED:
@@ -238,7 +237,7 @@ def scim_tokens(request, form=None, status=200, generation=None):
 
 
 @never_cache
-@require_POST
+@post_only("scim_tokens")
 def scim_token_new(request):
     form = ScimTokenForm(request.POST)
     generation = request.POST.get("generation", "")
@@ -260,7 +259,7 @@ def scim_token_new(request):
 
 
 @missing_is_404
-@require_POST
+@post_only("scim_tokens")
 def scim_token_revoke(request, public_id):
     token = selectors.scim_token_by_public_id(org=request.org, public_id=public_id)
     services.scim_token_revoke(org=request.org, actor=request.actor, token=token)

@@ -6,10 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_POST
 
 from . import audit, domain_checks, invitations, selectors, services
-from .console_site import console_site
+from .console_site import console_site, post_only
 from .errors import NotFound
 from .invitation_views import your_invitations
 from .models import Domain, Invitation, Membership, Organization
@@ -90,7 +89,7 @@ def _apply(request, service, **kwargs):
     return True
 
 
-@require_POST
+@post_only("members")
 def member_invite(request):
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -112,7 +111,7 @@ def _invitation(request, public_id) -> Invitation:
 def _invitation_action(service, done: str):
     """A POST-only Members-page button on one pending invitation (resend, revoke)."""
 
-    @require_POST
+    @post_only("members")
     def view(request, public_id):
         invitation = _invitation(request, public_id)
         if _apply(request, service, invitation=invitation):
@@ -134,7 +133,7 @@ def _membership(request, public_id) -> Membership:
         raise Http404("No such member.") from None
 
 
-@require_POST
+@post_only("members")
 def member_change_role(request, public_id):
     membership = _membership(request, public_id)
     form = RoleForm(request.POST)
@@ -162,7 +161,7 @@ def domains(request, add_form=None):
     )
 
 
-@require_POST
+@post_only("domains")
 def domain_add(request):
     form = DomainForm(request.POST)
     if form.is_valid():
@@ -194,7 +193,7 @@ def domain_detail(request, public_id):
     )
 
 
-@require_POST
+@post_only("domain_detail", same_object=True)
 def domain_verify(request, public_id):
     domain = _domain(request, public_id)
     method = request.POST.get("method")

@@ -1,7 +1,7 @@
 """The org console: an AdminSite whose every page runs inside the signed-in member's org scope."""
 
 from dataclasses import dataclass
-from functools import update_wrapper
+from functools import update_wrapper, wraps
 
 from django import forms
 from django.contrib import admin
@@ -18,6 +18,24 @@ class ConsoleSignInForm(AuthenticationForm):
 
     username = forms.EmailField(label="E-mail", widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
     required_css_class = "required"
+
+
+def post_only(form_page: str, *, same_object: bool = False, tab: str = ""):
+    """A form's action URL. A GET of it (a reload, the address bar after a validation error) goes to
+    the page that holds the form (`form_page`; with same_object, given the same URL arguments)
+    instead of an empty 405. It looks nothing up, so it reveals nothing."""
+
+    def decorate(view):
+        @wraps(view)
+        def answering_get(request, *args, **kwargs):
+            if request.method != "POST":
+                url = reverse(f"console:{form_page}", kwargs=kwargs if same_object else None)
+                return redirect(url + (f"?tab={tab}" if tab else ""))
+            return view(request, *args, **kwargs)
+
+        return answering_get
+
+    return decorate
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,10 @@ class ConsoleSite(admin.AdminSite):
     index_title = "Overview"
     login_form = ConsoleSignInForm
     site_url = None  # the console is the site; no "View site" link
+    # The product's own words where AdminSite would say "Thanks for spending some quality time with the web site".
+    logout_template = "console/logged_out.html"
+    password_change_template = "console/password_change.html"
+    password_change_done_template = "console/password_change_done.html"
 
     def __init__(self, name="console"):
         super().__init__(name=name)
@@ -100,8 +122,12 @@ class ConsoleSite(admin.AdminSite):
 
     def each_context(self, request):
         context = super().each_context(request)
+        context["console_site"] = True  # never the staff admin's app sidebar, even with no console nav
         context["org"] = getattr(request, "org", None)
         context["membership"] = getattr(request, "membership", None)
+        if context["membership"] is not None:
+            context["several_orgs"] = (
+                selectors.memberships_of_user(user=request.user).exclude(pk=context["membership"].pk).exists())
         if context["membership"] is not None and context["membership"].can_administer:
             current = request.resolver_match.url_name if request.resolver_match else None
             context["console_nav"] = [
@@ -109,6 +135,7 @@ class ConsoleSite(admin.AdminSite):
                 for page in sorted(self._pages, key=lambda page: page.nav_order)
                 if page.nav_label
             ]
+        context["is_nav_sidebar_enabled"] = bool(context.get("console_nav"))
         return context
 
     def choose_org(self, request):
