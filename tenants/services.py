@@ -124,6 +124,25 @@ def membership_change_role(*, org: Organization, actor: Actor, membership: Membe
     return membership
 
 
+def _check_removal(org: Organization, actor: Actor, membership: Membership) -> None:
+    acting_role = _acting_role(actor)
+    if membership.user_id != getattr(actor.user, "pk", None):  # one may leave (unless the last owner)
+        _require_owner_for(acting_role, membership.role)
+    _ensure_an_owner_remains(org, membership)
+
+
+@org_bound
+def membership_remove_refusal(*, org: Organization, actor: Actor, membership: Membership) -> str | None:
+    """Why membership_remove would refuse, if it would: the console says so before asking to confirm."""
+    try:
+        _check_removal(org, actor, membership)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    except PermissionDenied as error:
+        return str(error)
+    return None
+
+
 @org_bound
 def membership_remove(*, org: Organization, actor: Actor, membership: Membership) -> None:
     """Remove a person from the org (never their account). Admins may remove themselves and other
@@ -131,10 +150,7 @@ def membership_remove(*, org: Organization, actor: Actor, membership: Membership
     with transaction.atomic():
         lock_org(org=org)
         membership = selectors.membership_by_pk(org=org, pk=membership.pk)  # fresh, under lock_org
-        acting_role = _acting_role(actor)
-        if membership.user_id != getattr(actor.user, "pk", None):  # one may leave (unless the last owner)
-            _require_owner_for(acting_role, membership.role)
-        _ensure_an_owner_remains(org, membership)
+        _check_removal(org, actor, membership)
         audit.record(org=org, actor=actor, action="member.removed", obj=membership,
                      detail={"role": membership.role})
         membership.delete()
