@@ -135,6 +135,7 @@ LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:index"
 
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = "config.formats"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

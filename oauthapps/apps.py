@@ -13,6 +13,7 @@ class OAuthAppsConfig(AppConfig):
         register_actions({
             "oauth_app.created": "Created an OAuth app",
             "oauth_app.scopes_changed": "Changed an OAuth app's scopes",
+            "oauth_app.updated": "Edited an OAuth app's details",
             "oauth_app.secret_rotated": "Rotated an OAuth app's client secret",
             "oauth_app.disabled": "Disabled an OAuth app and revoked its tokens",
             "oauth_app.enabled": "Enabled an OAuth app",

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 
 from tenants.console import render_page
@@ -24,7 +25,7 @@ from tenants.console_site import console_site, post_only
 from tenants.errors import NotFound, PreconditionFailed
 
 from . import selectors, services
-from .forms import DetailsForm, GrantTypeForm, RotateSecretForm, ScimTokenForm, ScopesForm
+from .forms import GRANT_TYPE_CARDS, DetailsForm, GrantTypeForm, RotateSecretForm, ScimTokenForm, ScopesForm
 from .models import Application, validate_redirect_url
 
 WIZARD_KEY = "oauthapps_wizard"
@@ -77,12 +78,13 @@ def wizard_grant_type(request):
     if request.method == "POST" and form.is_valid():
         request.session[WIZARD_KEY] = {"grant_type": form.cleaned_data["grant_type"]}
         return redirect("console:oauth_app_new_details")
-    return _wizard_page(request, "New OAuth app: grant type", form, step=1, back_url=None, submit_label="Next")
+    return _wizard_page(request, "New OAuth app: grant type", form, step=1, back_url=None, submit_label="Next",
+                        grant_type_cards=[(value, *GRANT_TYPE_CARDS[value]) for value, _ in form.fields["grant_type"].choices])
 
 
-def _wizard_page(request, title, form, *, step, back_url, submit_label):
+def _wizard_page(request, title, form, *, step, back_url, submit_label, **context):
     return render_page(request, "oauthapps/console/wizard_step.html", title, form=form, step=step,
-                       back_url=back_url, submit_label=submit_label)
+                       back_url=back_url, submit_label=submit_label, **context)
 
 
 def _wizard(request):
@@ -94,7 +96,8 @@ def wizard_details(request):
     state = _wizard(request)
     if state is None:
         return redirect("console:oauth_app_new")
-    form = DetailsForm(request.POST or None, grant_type=state["grant_type"], initial=state.get("details"))
+    form = DetailsForm(request.POST or None, grant_type=state["grant_type"],
+                       initial=state.get("details") or {"company_name": request.org.name})
     if request.method == "POST" and form.is_valid():
         redirect_url = form.cleaned_data.get("redirect_url", "").strip()
         try:
@@ -131,14 +134,14 @@ def wizard_scopes(request):
         else:
             del request.session[WIZARD_KEY]
             request.session[SHOWN_KEY] = application.client_id
-            return _render_secret(request, application, secret, "Copy the secret")
+            return _render_secret(request, application, secret, "Copy the secret", step=4)
     return _wizard_page(request, "New OAuth app: scopes and permissions", form, step=3,
                         back_url=reverse("console:oauth_app_new_details"), submit_label="Create and show the secret")
 
 
-def _render_secret(request, application, secret, title):
+def _render_secret(request, application, secret, title, step=None):
     response = render_page(request, "oauthapps/console/copy_secret.html", title, application=application,
-                           client_secret=secret, **endpoint_urls())
+                           client_secret=secret, step=step, **endpoint_urls())
     response["Cache-Control"] = "no-store"
     return response
 
@@ -146,9 +149,19 @@ def _render_secret(request, application, secret, title):
 # --- Detail page: details, access settings, credentials ------------------------------------------
 
 
+def _guide_slug(application: Application) -> str:
+    return "okta-authorization-code" if application.is_authorization_code else "entra"
+
+
 @missing_is_404
 def oauth_app_detail(request, client_id):
     application = _application(request, client_id)
+    if request.GET.get("done"):
+        # Finish on the Copy-secret page: say what's next, then drop the parameter from the address.
+        guide = reverse("console:guide", args=[_guide_slug(application)]) + f"?app={application.client_id}"
+        messages.success(request, format_html(
+            "{} is ready. Next: <a href=\"{}\">set it up in your identity provider</a>.", application.name, guide))
+        return redirect("console:oauth_app_detail", client_id)
     tab = request.GET.get("tab", "details")
     return render_page(
         request, "oauthapps/console/app_detail.html", application.name, application=application,
@@ -159,6 +172,27 @@ def oauth_app_detail(request, client_id):
         rotate_form=RotateSecretForm(initial={"rotation": services.secret_generation(application)}),
         approvers=selectors.application_approvers(org=request.org, application=application), **endpoint_urls(),
     )
+
+
+@missing_is_404
+def oauth_app_edit(request, client_id):
+    """Correct an app's details (a typo in its name or redirect URL need not mean delete and recreate)."""
+    application = _application(request, client_id)
+    initial = {"name": application.name, "description": application.description,
+               "company_name": application.company_name, "redirect_url": application.redirect_uris,
+               "access_token_lifetime": application.access_token_lifetime}
+    form = DetailsForm(request.POST or None, grant_type=application.authorization_grant_type, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_update_details(org=request.org, actor=request.actor, application=application,
+                                                **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, _refusal(error))
+        else:
+            messages.success(request, "Details saved.")
+            return redirect("console:oauth_app_detail", client_id)
+    return render_page(request, "oauthapps/console/app_edit.html", f"Edit {application.name}", application=application,
+                       form=form)
 
 
 @missing_is_404
@@ -225,6 +259,11 @@ def oauth_app_delete(request, client_id):
 
 
 def scim_tokens(request, form=None, status=200, generation=None):
+    if request.method == "GET" and request.GET.get("done"):
+        messages.success(request, format_html(
+            "The token is ready. Next: paste it into your identity provider (<a href=\"{}\">Okta guide</a>).",
+            reverse("console:guide", args=["okta-bearer-token"])))
+        return redirect("console:scim_tokens")
     response = render_page(
         request, "oauthapps/console/scim_tokens.html", "SCIM tokens",
         tokens=selectors.org_active_scim_tokens(org=request.org), form=form or ScimTokenForm(),
@@ -272,6 +311,7 @@ console_site.register_page("oauth-apps/new/", wizard_grant_type, name="oauth_app
 console_site.register_page("oauth-apps/new/details/", wizard_details, name="oauth_app_new_details")
 console_site.register_page("oauth-apps/new/scopes/", wizard_scopes, name="oauth_app_new_scopes")
 console_site.register_page("oauth-apps/<str:client_id>/", oauth_app_detail, name="oauth_app_detail")
+console_site.register_page("oauth-apps/<str:client_id>/edit/", oauth_app_edit, name="oauth_app_edit")
 console_site.register_page("oauth-apps/<str:client_id>/scopes/", oauth_app_scopes, name="oauth_app_scopes")
 console_site.register_page("oauth-apps/<str:client_id>/rotate/", oauth_app_rotate, name="oauth_app_rotate")
 console_site.register_page("oauth-apps/<str:client_id>/status/", oauth_app_status, name="oauth_app_status")

@@ -95,6 +95,8 @@ class ScimToken(TenantModel):
     public_id = PublicIdField(prefix="ST")
     name = models.CharField(max_length=100)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The token's last characters (never enough to use it): tells two tokens of one name apart.
+    hint = models.CharField(max_length=8, blank=True, default="", editable=False)
     scopes = models.JSONField(default=list)
     created = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -111,9 +113,16 @@ class ScimToken(TenantModel):
     def __str__(self):
         return self.name
 
+    HINT_LENGTH = 4
+
     @staticmethod
     def generate_raw_token() -> str:
         return f"{settings.PRODUCT_SLUG}_scim_{secrets.token_urlsafe(32)}"
+
+    @property
+    def masked(self) -> str:
+        """How lists show the token: its fixed prefix and last characters, e.g. idadmin_scim_…x7Qa."""
+        return f"{settings.PRODUCT_SLUG}_scim_…{self.hint}" if self.hint else f"{settings.PRODUCT_SLUG}_scim_…"
 
 
 class ExchangedCode(TenantModel):

@@ -64,6 +64,7 @@ OBJECT_KWARGS = {
     "domain_verify": _domain,
     "domain_delete": _domain,
     "oauth_app_detail": _application,
+    "oauth_app_edit": _application,
     "oauth_app_scopes": _application,
     "oauth_app_rotate": _application,
     "oauth_app_status": _application,

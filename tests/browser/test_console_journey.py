@@ -107,7 +107,7 @@ def test_owner_sets_up_entra_provisioning_end_to_end(page, live_server, sign_in,
     revoke = page.locator("#scim-tokens").get_by_role("button", name="Revoke")
     revoke.click()
     # The console's own dialog (not the browser's confirm()): Cancel keeps the token.
-    expect(page.get_by_role("dialog")).to_contain_text("Revoke Okta bearer?")
+    expect(page.get_by_role("dialog")).to_contain_text("Revoke Okta bearer (idadmin_scim_…")
     screenshot(page, "console-confirm-dialog")
     page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
