@@ -126,6 +126,13 @@ class ScimUser(TenantModel):
         return self.user_name
 
     @property
+    def shown_name(self) -> str:
+        """One name for a person everywhere in the console: displayName, else name.formatted, else
+        given + family name, else the userName."""
+        joined = " ".join(part for part in (self.given_name, self.middle_name, self.family_name) if part)
+        return self.display_name or self.name_formatted or joined or self.user_name
+
+    @property
     def etag(self) -> str:
         return f'W/"{self.version}"'
 
