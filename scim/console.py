@@ -1,5 +1,7 @@
 """The directory's console pages (read-only: the IdP owns these rows) and its Overview card."""
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import Http404
 
@@ -8,7 +10,7 @@ from tenants.console import render_page
 from tenants.console_site import console_site
 from tenants.errors import NotFound
 
-from . import selectors
+from . import idps, selectors
 
 PAGE_SIZE = 50
 STAFF_CHANGES_SHOWN = 20
@@ -51,14 +53,22 @@ def directory_group(request, group_id):
 
 
 def provisioning_log(request):
-    status = request.GET.get("status", "")
-    method = request.GET.get("method", "")
-    query = request.GET.get("q", "").strip()
-    events = selectors.provisioning_events(org=request.org, status=status or None, method=method or None,
-                                           query=query or None)
+    """Every SCIM request of the last 30 days, each explained: the error detail, the IdP recognised from
+    the request, and a plain-words hint (scim.idps.hints). Filtered by IdP, outcome, method, user, group."""
+    filters = {name: request.GET.get(name, "").strip() for name in ("status", "method", "q", "idp", "user", "group")}
+    events = selectors.provisioning_events(
+        org=request.org, status=filters["status"] or None, method=filters["method"] or None,
+        query=filters["q"] or None, idp=filters["idp"] or None, user=filters["user"] or None,
+        group=filters["group"] or None)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "console/provisioning_log.html", "Provisioning log", page=page, status=status,
-                       method=method, query=query, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    names = selectors.provisioning_event_names(org=request.org, events=page.object_list)
+    rows = [(event, idps.NAMES.get(event.idp, ""), idps.hints(event), names.get(event.user_public_id, ""),
+             names.get(event.group_public_id, "")) for event in page.object_list]
+    return render_page(request, "console/provisioning_log.html", "Provisioning log", page=page, rows=rows,
+                       filters=filters, status=filters["status"], method=filters["method"], query=filters["q"],
+                       methods=["GET", "POST", "PUT", "PATCH", "DELETE"], idp_choices=list(idps.NAMES.items()),
+                       filtered_name=names.get(filters["user"] or filters["group"], ""),
+                       filter_query=urlencode({name: value for name, value in filters.items() if value}),
                        staff_changes=tenant_selectors.audit_events(org=request.org, actor_kind="staff")[:STAFF_CHANGES_SHOWN])
 
 
