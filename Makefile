@@ -45,7 +45,12 @@ CMD ?= help
 manage: install
 	@$(DEMO_ENV) $(BIN)/python manage.py $(CMD)
 
-test: install-dev
+# axe-core (the browser tests' accessibility check) from npm, pinned by package-lock.json.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+test: install-dev node_modules/axe-core/axe.min.js
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 # The hostile-input fuzzer against a live server, bigger than the suite's run (FUZZ_EXAMPLES per target);

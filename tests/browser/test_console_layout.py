@@ -4,6 +4,7 @@ tests/artifacts/layout/."""
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from oauthapps import scopes
 from oauthapps.models import Application
@@ -80,20 +81,44 @@ def _long_org():
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
-def test_every_console_page_fits_the_screen_with_the_longest_names(page, live_server, sign_in, screenshot, width):
+def test_every_console_page_fits_the_screen_with_the_longest_names(page, live_server, sign_in, screenshot, axe, width):
     data = _long_org()
     problems = []
     page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    # A request the next navigation cancels (the icon of a page just left) is not a failure.
+    page.on("requestfailed", lambda request: "ERR_ABORTED" not in (request.failure or "")
+            and problems.append(f"failed: {request.url} {request.failure}"))
     page.on("response", lambda response: response.status >= 400 and problems.append(f"{response.status}: {response.url}"))
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, data["owner"].email, TEST_PASSWORD)
-    too_wide = {}
+    too_wide, inaccessible = {}, {}
     for name, url in data["urls"].items():
         page.goto(f"{live_server.url}{url}")
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         if scroll_width > width:
             too_wide[url] = scroll_width
         screenshot(page, f"layout/{width}/{name}")
+        if found := axe(page):
+            inaccessible[name] = found
     assert too_wide == {}, f"pages wider than {width} px: {too_wide}"
+    assert inaccessible == {}, "\n".join(f"{name}: {found}" for name, found in inaccessible.items())
     assert problems == []
+
+
+def test_at_phone_width_the_navigation_folds_into_a_menu(page, live_server, sign_in):
+    data = _long_org()
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, data["owner"].email, TEST_PASSWORD)
+    members = page.locator(".console-nav").get_by_role("link", name="Members")
+    expect(members).to_be_hidden()
+    page.locator(".console-nav summary").click()
+    members.click()
+    expect(page.locator("h1")).to_have_text("Members")
+
+
+def test_at_desktop_width_the_navigation_is_a_sidebar(page, live_server, sign_in):
+    data = _long_org()
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, data["owner"].email, TEST_PASSWORD)
+    expect(page.locator(".console-nav summary")).to_be_hidden()
+    expect(page.locator(".console-nav").get_by_role("link", name="Members")).to_be_visible()
