@@ -25,6 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("console/", console_site.urls),
     path("accounts/", include("accounts.urls")),
+    # The name Django admin's sign-in page looks up to show its "Forgotten your login credentials?" link.
+    path("forgot-password/", RedirectView.as_view(pattern_name="accounts:password_reset"), name="admin_password_reset"),
     path("", include("oauthapps.urls")),
     path("scim/v2/", include("scim.protocol.urls")),
     # The SCIM root without its slash: a SCIM 404, not CommonMiddleware's APPEND_SLASH redirect (a POST

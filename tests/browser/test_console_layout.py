@@ -122,3 +122,21 @@ def test_at_desktop_width_the_navigation_is_a_sidebar(page, live_server, sign_in
     sign_in(page, data["owner"].email, TEST_PASSWORD)
     expect(page.locator(".console-nav summary")).to_be_hidden()
     expect(page.locator(".console-nav").get_by_role("link", name="Members")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
+def test_the_pages_before_sign_in_fit_and_are_accessible(page, live_server, screenshot, axe, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    urls = {
+        "sign-in": reverse("console:login"),
+        "password-reset": reverse("accounts:password_reset"),
+        "password-reset-sent": reverse("accounts:password_reset_sent"),
+        "set-password-expired": reverse("accounts:set_password", args=["MQ", "set-password"]),
+        "invitation-invalid": reverse("console:invitation_link", args=["no-such-invitation"]),
+    }
+    for name, url in urls.items():
+        page.goto(f"{live_server.url}{url}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+        expect(page.locator("#site-name")).to_contain_text("Identity console")
+        screenshot(page, f"layout/{width}/{name}")
+        assert axe(page) == [], name
