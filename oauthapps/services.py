@@ -87,6 +87,26 @@ def scim_token_create(
     return token, raw
 
 
+CONNECTION_TEST_TOKEN_NAME = "Connection test"
+CONNECTION_TEST_TOKEN_LIFETIME = timedelta(minutes=5)
+
+
+@org_bound
+@transaction.atomic
+def connection_test_token_create(*, org: Organization, actor: Actor) -> tuple[ScimToken, str]:
+    """A short-lived SCIM token for the console's connection test (scim.connection_test), which revokes
+    it when done. It is outside the two-token limit: it lives minutes and no IdP ever holds it."""
+    raw = ScimToken.generate_raw_token()
+    token = ScimToken(org=org, name=CONNECTION_TEST_TOKEN_NAME, scopes=sorted(scope_names.MANAGED_USERS),
+                      expires=timezone.now() + CONNECTION_TEST_TOKEN_LIFETIME, created_by=actor.user,
+                      token_hash=hash_bearer_token(raw), hint=raw[-ScimToken.HINT_LENGTH:])
+    token.full_clean()
+    token.save()
+    audit.record(org=org, actor=actor, action="scim_token.created", obj=token, detail={
+        "scopes": token.scopes, "expires": token.expires.isoformat(), "purpose": "connection test"})
+    return token, raw
+
+
 @org_bound
 @transaction.atomic
 def scim_token_revoke(*, org: Organization, actor: Actor, token: ScimToken) -> ScimToken:

@@ -11,6 +11,7 @@ from tenants.console_site import console_site
 from tenants.errors import NotFound
 
 from . import idps, selectors
+from .connection_test import run_connection_test
 
 PAGE_SIZE = 50
 STAFF_CHANGES_SHOWN = 20
@@ -72,6 +73,17 @@ def provisioning_log(request):
                        staff_changes=tenant_selectors.audit_events(org=request.org, actor_kind="staff")[:STAFF_CHANGES_SHOWN])
 
 
+def connection_test(request):
+    """Run the first steps an IdP performs against this org's SCIM endpoint (scim.connection_test)."""
+    steps, refusal = ([], "")
+    ran = request.method == "POST"
+    if ran:
+        steps, refusal = run_connection_test(org=request.org, actor=request.actor)
+    return render_page(request, "scim/connection_test.html", "Test the SCIM connection", ran=ran, steps=steps,
+                       refusal=refusal, passed=ran and not refusal and all(step.passed for step in steps),
+                       total_ms=sum(step.duration_ms for step in steps))
+
+
 def overview_provisioning_section(request):
     """The Overview card: directory user and group counts and the last provisioning events."""
     return {
@@ -86,4 +98,5 @@ console_site.register_page("groups/", directory_groups, name="scim_groups", nav_
 console_site.register_page("groups/<str:group_id>/", directory_group, name="scim_group")
 console_site.register_page("provisioning-log/", provisioning_log, name="provisioning_log",
                            nav_label="Provisioning log", nav_order=80)
+console_site.register_page("connection-test/", connection_test, name="connection_test")
 console_site.register_overview_section("console/overview_provisioning.html", overview_provisioning_section, order=20)

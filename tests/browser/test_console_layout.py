@@ -12,7 +12,7 @@ from oauthapps.services import application_create, scim_token_create
 from scim.models import Group, ProvisioningEvent, ScimUser
 from tenants import invitations, services
 from tenants.audit import Actor
-from tenants.models import Membership
+from tenants.models import Membership, Organization
 from tenants.scoping import org_scope
 from tests.factories import TEST_PASSWORD, OrganizationFactory, UserFactory, add_member
 
@@ -48,7 +48,7 @@ def _long_org():
                                          user_public_id=user.public_id)
     removable = add_member(org, UserFactory(display_name="R" * 150))
     okta_url = reverse("console:oauth_app_detail", args=[okta.client_id])
-    return {"owner": owner, "urls": {
+    return {"owner": owner, "org": org, "urls": {
         "overview": reverse("console:index"),
         "members": reverse("console:members"),
         "member-remove": reverse("console:member_remove", args=[removable.public_id]),
@@ -68,6 +68,7 @@ def _long_org():
         "groups": reverse("console:scim_groups"),
         "group": reverse("console:scim_group", args=[group.public_id]),
         "provisioning-log": reverse("console:provisioning_log"),
+        "connection-test": reverse("console:connection_test"),
         "audit-log": reverse("console:audit_log"),
         "settings": reverse("console:settings"),
         "guides": reverse("console:guides"),
@@ -140,3 +141,17 @@ def test_the_pages_before_sign_in_fit_and_are_accessible(page, live_server, scre
         expect(page.locator("#site-name")).to_contain_text("Identity console")
         screenshot(page, f"layout/{width}/{name}")
         assert axe(page) == [], name
+
+
+def test_an_owner_runs_the_connection_test_at_phone_width(page, live_server, sign_in, screenshot, axe):
+    data = _long_org()
+    Organization.objects.filter(pk=data["org"].pk).update(require_verified_domains=False)
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, data["owner"].email, TEST_PASSWORD)
+    page.goto(f"{live_server.url}{reverse('console:guides')}")
+    page.get_by_role("link", name="Test the SCIM connection").click()
+    page.get_by_role("button", name="Run the test").click()
+    expect(page.get_by_test_id("connection-test-result")).to_contain_text("Passed")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(page, "layout/390/connection-test-passed")
+    assert axe(page) == []

@@ -60,6 +60,7 @@ CALLS = {
         **_for_a(w), grant_type=Application.GRANT_CLIENT_CREDENTIALS, name="Entra 2", scopes=[scopes.READ]),
     "oauthapps.services.application_update_scopes": lambda w: services.application_update_scopes(
         **_for_a(w), application=w["a_okta"], scopes=[scopes.READ]),
+    "oauthapps.services.connection_test_token_create": lambda w: services.connection_test_token_create(**_for_a(w)),
     "oauthapps.services.application_update_details": lambda w: services.application_update_details(
         **_for_a(w), application=w["a_okta"], name="Renamed", access_token_lifetime=600,
         redirect_url=w["a_okta"].redirect_uris),
