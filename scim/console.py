@@ -40,7 +40,8 @@ def directory_groups(request):
     query = request.GET.get("q", "").strip()
     groups = selectors.directory_groups(org=request.org, query=query)
     page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "scim/console_groups.html", "Groups", page=page, query=query)
+    return render_page(request, "scim/console_groups.html", "Groups", page=page, query=query,
+                       filter_query=urlencode({"q": query}) if query else "")
 
 
 def directory_group(request, group_id):

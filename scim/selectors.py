@@ -180,13 +180,9 @@ def group_members(*, org: Organization, group: Group) -> QuerySet[GroupMembershi
 def provisioning_events(*, org: Organization, status: str | None = None, method: str | None = None,
                         query: str | None = None, idp: str | None = None, user: str | None = None,
                         group: str | None = None) -> QuerySet[ProvisioningEvent]:
-    events = ProvisioningEvent.objects.order_by("-created", "-id")
-    if idp:
-        events = events.filter(idp=idp)
-    if user:
-        events = events.filter(user_public_id=user)
-    if group:
-        events = events.filter(group_public_id=group)
+    exact = {"idp": idp, "user_public_id": user, "group_public_id": group}
+    events = ProvisioningEvent.objects.order_by("-created", "-id").filter(
+        **{field: value for field, value in exact.items() if value})
     if status == "errors":
         events = events.filter(status__gte=400)
     elif status == "ok":
