@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "csp",
     "django_celery_outbox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "tenants",
     "oauthapps",
@@ -72,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -136,6 +140,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "console:login"
+# Authenticator apps show this name beside the code (accounts.mfa).
+OTP_TOTP_ISSUER = "Identity console"
 LOGIN_REDIRECT_URL = "console:index"
 
 LANGUAGE_CODE = "en-us"

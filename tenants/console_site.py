@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.http import urlencode
 
 from . import selectors
 
@@ -90,12 +91,17 @@ class ConsoleSite(admin.AdminSite):
 
     # AdminSite's own pages that make sense without a chosen org.
     _views_without_org = {"logout", "password_change", "password_change_done", "i18n_javascript"}
+    # Pages reachable before the second factor: entering it, setting it up, leaving.
+    _views_before_mfa = {"logout", "mfa_verify", "mfa_setup", "i18n_javascript"}
 
     def admin_view(self, view, cacheable=False, needs_org=True):
         needs_org = needs_org and getattr(view, "__name__", "") not in self._views_without_org
+        before_mfa = getattr(view, "__name__", "") in self._views_before_mfa
 
         def org_view(request, *args, **kwargs):
             request.current_app = self.name
+            if not before_mfa and (detour := self._mfa_detour(request)) is not None:
+                return detour
             if needs_org:
                 if request.membership is None:
                     return redirect("console:choose_org")
@@ -105,14 +111,33 @@ class ConsoleSite(admin.AdminSite):
 
         return super().admin_view(update_wrapper(org_view, view), cacheable)
 
+    @staticmethod
+    def _mfa_detour(request):
+        """Where a signed-in person must go first: to enter their code (they set up two-factor sign-in),
+        or to set it up (their org requires it of owners and admins)."""
+        from accounts import mfa
+
+        if request.user.is_verified():
+            return None
+        if mfa.has_mfa(request.user):
+            return redirect(f"{reverse('console:mfa_verify')}?{urlencode({'next': request.get_full_path()})}")
+        membership = getattr(request, "membership", None)
+        if membership is not None and membership.can_administer and membership.org.require_mfa:
+            return redirect("console:mfa_setup")
+        return None
+
     def get_urls(self):
         pages = [
             path(page.route, self.admin_view(page.view, needs_org=page.needs_org), name=page.name)
             for page in self._pages
         ]
+        from accounts.mfa_views import mfa_setup, mfa_verify
+
         from .invitation_views import invitation_link
 
         own = [
+            path("two-factor/", self.admin_view(mfa_setup, needs_org=False), name="mfa_setup"),
+            path("two-factor/code/", self.admin_view(mfa_verify, needs_org=False), name="mfa_verify"),
             path("choose-org/", self.admin_view(self.choose_org, needs_org=False), name="choose_org"),
             # The invitation e-mail's link: no sign-in (its token is the credential; the page says
             # what to do next), so it is not a registered page.

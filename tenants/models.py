@@ -30,6 +30,10 @@ class Organization(models.Model):
     send_welcome_emails = models.BooleanField(
         default=True, help_text="SCIM: e-mail a welcome message to each user the IdP creates."
     )
+    require_mfa = models.BooleanField(
+        "owners and admins must use two-factor sign-in", default=False,
+        help_text="Each owner and admin sets up an authenticator app before using the console.",
+    )
     # Set by staff only (tenants.services.STAFF_SETTINGS_FIELDS); empty: settings.SCIM_RATE_PER_ORG.
     scim_requests_per_second = models.PositiveIntegerField(
         "SCIM requests per second", null=True, blank=True,

@@ -156,7 +156,8 @@ def membership_remove(*, org: Organization, actor: Actor, membership: Membership
         membership.delete()
 
 
-SETTINGS_FIELDS = ("name", "require_verified_domains", "username_must_equal_primary_email", "send_welcome_emails")
+SETTINGS_FIELDS = ("name", "require_verified_domains", "username_must_equal_primary_email", "send_welcome_emails",
+                   "require_mfa")
 # What only staff set, from /admin/: limits the service puts on an org.
 STAFF_SETTINGS_FIELDS = ("scim_requests_per_second",)
 
