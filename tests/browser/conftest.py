@@ -74,3 +74,16 @@ def axe(live_server):
         return found
 
     return violations
+
+
+@pytest.fixture
+def nav():
+    """`nav(page, "Members")`: follow a console navigation link, opening the phone-width Menu first."""
+
+    def follow(page, label: str):
+        menu = page.locator(".console-nav summary")
+        if menu.is_visible() and page.locator(".console-nav").get_attribute("open") is None:
+            menu.click()
+        page.locator(".console-nav").get_by_role("link", name=label, exact=True).click()
+
+    return follow
