@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(CURDIR)/demo.sqlite3 CELERY_BROKER_URL=
+DEMO_DB ?= $(CURDIR)/demo.sqlite3
+DEMO_ENV := DEBUG=1 DATABASE_URL=sqlite:///$(DEMO_DB) CELERY_BROKER_URL=
 TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
 	ALLOWED_HOSTS=testserver,127.0.0.1,localhost \
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/idadmin} \
@@ -12,13 +13,15 @@ TEST_ENV := SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef 
 # The suite runs on two processes (pytest-xdist); `make test PYTEST_ARGS="tests/tenants -x"` runs a part.
 PYTEST_ARGS ?= -n 2 --dist loadgroup
 
-.PHONY: run test install install-dev clean bench fuzz
+.PHONY: run manage test install install-dev clean bench fuzz
 
 $(BIN)/python:
+	@echo "First run: creating .venv and installing the packages (about a minute; later runs skip this)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	@echo "Installing the project's packages into .venv..."
 	$(BIN)/pip install --quiet -c constraints.txt -e .
 	touch $@
 
@@ -30,12 +33,24 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	@echo "Preparing the demo database (demo.sqlite3)..."
+	@$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput --verbosity 0
+	@$(DEMO_ENV) $(BIN)/python manage.py seed_demo
 	@echo "Serving http://127.0.0.1:8000 (Ctrl-C to stop). Sign in at http://127.0.0.1:8000/console/ with the e-mail and password above."
 	$(DEMO_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install-dev
+# Any manage.py command against the demo database, e.g. `make manage CMD="seed_demo --json"` or
+# `make manage CMD=createsuperuser` (a staff account for /admin/).
+CMD ?= help
+manage: install
+	@$(DEMO_ENV) $(BIN)/python manage.py $(CMD)
+
+# axe-core (the browser tests' accessibility check) from npm, pinned by package-lock.json.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+test: install-dev node_modules/axe-core/axe.min.js
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 # The hostile-input fuzzer against a live server, bigger than the suite's run (FUZZ_EXAMPLES per target);

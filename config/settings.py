@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "pgtrigger",
     "csp",
     "django_celery_outbox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "accounts",
     "tenants",
     "oauthapps",
@@ -77,6 +80,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -121,6 +125,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} -c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}"
                    " -c idle_in_transaction_session_timeout=60000",
     })
+elif DEBUG and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The SQLite demo (`make run`) has no broker: effects run inline (tenants.effects.enqueue_effect), no
+    # outbox relay claims rows, so the outbox's SKIP LOCKED requirement does not apply.
+    SILENCED_SYSTEM_CHECKS = ["celery_outbox.E001"]
 # A web request gives up on a PostgreSQL that has not answered for this long (a frozen server never
 # fires its own timeouts): config.database_deadline, armed by deploy/gunicorn.conf.py. 0 turns it off.
 DATABASE_WAIT_LIMIT_SECONDS = float(os.environ.get("DATABASE_WAIT_LIMIT_SECONDS", "6"))
@@ -137,9 +145,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "console:login"
+# Authenticator apps show this name beside the code (accounts.mfa).
+OTP_TOTP_ISSUER = "Identity console"
 LOGIN_REDIRECT_URL = "console:index"
 
 LANGUAGE_CODE = "en-us"
+FORMAT_MODULE_PATH = "config.formats"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -227,7 +238,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 2, "interval_start": 0, "interval_step": 0.2,
     # A task a worker took but never acknowledged (the broker went away mid-task, the worker died) is
     # handed out again after this long. Redelivery is safe: effects are delivered once
-    # (tenants.effects.deliver_once) and re-checks are idempotent. Longer than any task runs.
+    # (tenants.effects.EffectTask) and re-checks are idempotent. Longer than any task runs.
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1800")),
 }
 CELERY_TASK_ACKS_LATE = True
@@ -252,9 +263,6 @@ EFFECT_DATABASE_PAUSE_SECONDS = float(os.environ.get("EFFECT_DATABASE_PAUSE_SECO
 # Side effects go through the transactional outbox (config.celery); beat's own ticks are not the
 # effect of a write and a missed tick is simply taken at the next one, so they go straight out.
 CELERY_OUTBOX_APP = "config.celery.app"
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The SQLite demo runs tasks inline and has no relay; the relay's SKIP LOCKED check is moot there.
-    SILENCED_SYSTEM_CHECKS = ["celery_outbox.E001"]
 CELERY_OUTBOX_EXCLUDE_TASKS = frozenset(entry["task"] for entry in CELERY_BEAT_SCHEDULE.values())
 # The outbox library sends statsd metrics on every enqueue; with no agent listening each send logged a
 # warning inside the request (issue 14). On only where STATSD_HOST names an agent.

@@ -5,11 +5,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from oauthapps.console import missing_is_404
 from tenants.console import render_page
-from tenants.console_site import console_site
+from tenants.console_site import console_site, post_only
 
 from . import selectors, services
 from .models import EVENT_TYPES
@@ -56,7 +55,7 @@ def webhook_detail(request, public_id):
 
 
 @missing_is_404
-@require_POST
+@post_only("webhook_detail", same_object=True)
 def webhook_status(request, public_id):
     endpoint = selectors.webhook_endpoint_by_public_id(org=request.org, public_id=public_id)
     enabled = request.POST.get("enabled") == "1"
@@ -66,7 +65,7 @@ def webhook_status(request, public_id):
 
 
 @missing_is_404
-@require_POST
+@post_only("webhook_detail", same_object=True)
 def webhook_test(request, public_id):
     endpoint = selectors.webhook_endpoint_by_public_id(org=request.org, public_id=public_id)
     outcome = services.webhook_endpoint_send_test(org=request.org, actor=request.actor, endpoint=endpoint)
@@ -78,8 +77,9 @@ def webhook_test(request, public_id):
 
 
 @missing_is_404
-@require_POST
 def webhook_resend(request, public_id, delivery_id):
+    if request.method != "POST":  # the address bar after a resend: back to the endpoint's page
+        return redirect("console:webhook_detail", public_id)
     endpoint = selectors.webhook_endpoint_by_public_id(org=request.org, public_id=public_id)
     delivery = selectors.webhook_delivery_by_public_id(org=request.org, public_id=delivery_id)
     if delivery.endpoint_id != endpoint.pk:

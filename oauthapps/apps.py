@@ -14,6 +14,7 @@ class OAuthAppsConfig(AppConfig):
             "oauth_app.created": "Created an OAuth app",
             "oauth_app.updated": "Changed an OAuth app's name or redirect URLs",
             "oauth_app.scopes_changed": "Changed an OAuth app's scopes",
+            "oauth_app.updated": "Edited an OAuth app's details",
             "oauth_app.secret_rotated": "Rotated an OAuth app's client secret",
             "oauth_app.disabled": "Disabled an OAuth app and revoked its tokens",
             "oauth_app.enabled": "Enabled an OAuth app",

@@ -17,15 +17,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from tenants.console import render_page
-from tenants.console_site import console_site
+from tenants.console_site import console_site, post_only
 from tenants.errors import NotFound, PreconditionFailed
 
 from . import selectors, services
-from .forms import ApiKeyForm, DetailsForm, GrantTypeForm, RotateSecretForm, ScimTokenForm, ScopesForm
+from .forms import GRANT_TYPE_CARDS, ApiKeyForm, DetailsForm, GrantTypeForm, RotateSecretForm, ScimTokenForm, ScopesForm
 from .models import Application, validate_redirect_url
 
 WIZARD_KEY = "oauthapps_wizard"
@@ -82,12 +82,13 @@ def wizard_grant_type(request):
     if request.method == "POST" and form.is_valid():
         request.session[WIZARD_KEY] = {"grant_type": form.cleaned_data["grant_type"]}
         return redirect("console:oauth_app_new_details")
-    return _wizard_page(request, "New OAuth app: grant type", form, step=1, back_url=None, submit_label="Next")
+    return _wizard_page(request, "New OAuth app: grant type", form, step=1, back_url=None, submit_label="Next",
+                        grant_type_cards=[(value, *GRANT_TYPE_CARDS[value]) for value, _ in form.fields["grant_type"].choices])
 
 
-def _wizard_page(request, title, form, *, step, back_url, submit_label):
+def _wizard_page(request, title, form, *, step, back_url, submit_label, **context):
     return render_page(request, "oauthapps/console/wizard_step.html", title, form=form, step=step,
-                       back_url=back_url, submit_label=submit_label)
+                       back_url=back_url, submit_label=submit_label, **context)
 
 
 def _wizard(request):
@@ -99,7 +100,8 @@ def wizard_details(request):
     state = _wizard(request)
     if state is None:
         return redirect("console:oauth_app_new")
-    form = DetailsForm(request.POST or None, grant_type=state["grant_type"], initial=state.get("details"))
+    form = DetailsForm(request.POST or None, grant_type=state["grant_type"],
+                       initial=state.get("details") or {"company_name": request.org.name})
     if request.method == "POST" and form.is_valid():
         redirect_url = form.cleaned_data.get("redirect_url", "").strip()
         try:
@@ -136,14 +138,14 @@ def wizard_scopes(request):
         else:
             del request.session[WIZARD_KEY]
             request.session[SHOWN_KEY] = application.client_id
-            return _render_secret(request, application, secret, "Copy the secret")
+            return _render_secret(request, application, secret, "Copy the secret", step=4)
     return _wizard_page(request, "New OAuth app: scopes and permissions", form, step=3,
                         back_url=reverse("console:oauth_app_new_details"), submit_label="Create and show the secret")
 
 
-def _render_secret(request, application, secret, title):
+def _render_secret(request, application, secret, title, step=None):
     response = render_page(request, "oauthapps/console/copy_secret.html", title, application=application,
-                           client_secret=secret, **endpoint_urls())
+                           client_secret=secret, step=step, **endpoint_urls())
     response["Cache-Control"] = "no-store"
     return response
 
@@ -151,9 +153,19 @@ def _render_secret(request, application, secret, title):
 # --- Detail page: details, access settings, credentials ------------------------------------------
 
 
+def _guide_slug(application: Application) -> str:
+    return "okta-authorization-code" if application.is_authorization_code else "entra"
+
+
 @missing_is_404
 def oauth_app_detail(request, client_id):
     application = _application(request, client_id)
+    if request.GET.get("done"):
+        # Finish on the Copy-secret page: say what's next, then drop the parameter from the address.
+        guide = reverse("console:guide", args=[_guide_slug(application)]) + f"?app={application.client_id}"
+        messages.success(request, format_html(
+            "{} is ready. Next: <a href=\"{}\">set it up in your identity provider</a>.", application.name, guide))
+        return redirect("console:oauth_app_detail", client_id)
     tab = request.GET.get("tab", "details")
     return render_page(
         request, "oauthapps/console/app_detail.html", application.name, application=application,
@@ -167,7 +179,28 @@ def oauth_app_detail(request, client_id):
 
 
 @missing_is_404
-@require_POST
+def oauth_app_edit(request, client_id):
+    """Correct an app's details (a typo in its name or redirect URL need not mean delete and recreate)."""
+    application = _application(request, client_id)
+    initial = {"name": application.name, "description": application.description,
+               "company_name": application.company_name, "redirect_url": application.redirect_uris,
+               "access_token_lifetime": application.access_token_lifetime}
+    form = DetailsForm(request.POST or None, grant_type=application.authorization_grant_type, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_update_details(org=request.org, actor=request.actor, application=application,
+                                                **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, _refusal(error))
+        else:
+            messages.success(request, "Details saved.")
+            return redirect("console:oauth_app_detail", client_id)
+    return render_page(request, "oauthapps/console/app_edit.html", f"Edit {application.name}", application=application,
+                       form=form)
+
+
+@missing_is_404
+@post_only("oauth_app_detail", same_object=True, tab="access")
 def oauth_app_scopes(request, client_id):
     application = _application(request, client_id)
     form = ScopesForm(request.POST, grant_type=application.authorization_grant_type)
@@ -185,7 +218,7 @@ def oauth_app_scopes(request, client_id):
 
 @missing_is_404
 @never_cache
-@require_POST
+@post_only("oauth_app_detail", same_object=True, tab="credentials")
 def oauth_app_rotate(request, client_id):
     application = _application(request, client_id)
     form = RotateSecretForm(request.POST)
@@ -204,7 +237,7 @@ def oauth_app_rotate(request, client_id):
 
 
 @missing_is_404
-@require_POST
+@post_only("oauth_app_detail", same_object=True)
 def oauth_app_status(request, client_id):
     application = _application(request, client_id)
     if request.POST.get("status") == Application.Status.DISABLED:
@@ -230,6 +263,11 @@ def oauth_app_delete(request, client_id):
 
 
 def scim_tokens(request, form=None, status=200, generation=None):
+    if request.method == "GET" and request.GET.get("done"):
+        messages.success(request, format_html(
+            "The token is ready. Next: paste it into your identity provider (<a href=\"{}\">Okta guide</a>).",
+            reverse("console:guide", args=["okta-bearer-token"])))
+        return redirect("console:scim_tokens")
     response = render_page(
         request, "oauthapps/console/scim_tokens.html", "SCIM tokens",
         tokens=selectors.org_active_scim_tokens(org=request.org), form=form or ScimTokenForm(),
@@ -264,7 +302,7 @@ def _new_credential(request, *, form_class, create, list_page, gone_template, sh
 
 
 @never_cache
-@require_POST
+@post_only("scim_tokens")
 def scim_token_new(request):
     return _new_credential(
         request, form_class=ScimTokenForm, create=services.scim_token_create, list_page=scim_tokens,
@@ -275,7 +313,7 @@ def scim_token_new(request):
 
 
 @missing_is_404
-@require_POST
+@post_only("scim_tokens")
 def scim_token_revoke(request, public_id):
     token = selectors.scim_token_by_public_id(org=request.org, public_id=public_id)
     services.scim_token_revoke(org=request.org, actor=request.actor, token=token)
@@ -299,7 +337,7 @@ def api_keys(request, form=None, status=200, generation=None):
 
 
 @never_cache
-@require_POST
+@post_only("api_keys")
 def api_key_new(request):
     return _new_credential(
         request, form_class=ApiKeyForm, create=services.api_key_create, list_page=api_keys,
@@ -310,7 +348,7 @@ def api_key_new(request):
 
 
 @missing_is_404
-@require_POST
+@post_only("api_keys")
 def api_key_revoke(request, public_id):
     key = selectors.api_key_by_public_id(org=request.org, public_id=public_id)
     services.api_key_revoke(org=request.org, actor=request.actor, key=key)
@@ -323,6 +361,7 @@ console_site.register_page("oauth-apps/new/", wizard_grant_type, name="oauth_app
 console_site.register_page("oauth-apps/new/details/", wizard_details, name="oauth_app_new_details")
 console_site.register_page("oauth-apps/new/scopes/", wizard_scopes, name="oauth_app_new_scopes")
 console_site.register_page("oauth-apps/<str:client_id>/", oauth_app_detail, name="oauth_app_detail")
+console_site.register_page("oauth-apps/<str:client_id>/edit/", oauth_app_edit, name="oauth_app_edit")
 console_site.register_page("oauth-apps/<str:client_id>/scopes/", oauth_app_scopes, name="oauth_app_scopes")
 console_site.register_page("oauth-apps/<str:client_id>/rotate/", oauth_app_rotate, name="oauth_app_rotate")
 console_site.register_page("oauth-apps/<str:client_id>/status/", oauth_app_status, name="oauth_app_status")

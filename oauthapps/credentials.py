@@ -77,6 +77,19 @@ def principal_from_request(request: HttpRequest) -> Principal:
     return principal
 
 
+def refused_scim_token(request: HttpRequest) -> ScimToken | None:
+    """The org's SCIM token a refused request carried, if it is one that was revoked or expired: its
+    org's provisioning log shows the 401 (an IdP still using an old token). A made-up token finds nothing."""
+    try:
+        raw = bearer_token_from(request)
+    except CredentialError:
+        return None
+    return (
+        ScimToken.objects.unscoped_for_credential_lookup().select_related("org")
+        .filter(token_hash=hash_bearer_token(raw)).first()
+    )
+
+
 def _live_credential(model, hash_field: str, raw: str):
     """The unrevoked, unexpired SCIM token or API key whose hash is `raw`'s, in any org, with its org."""
     credential = (

@@ -14,6 +14,15 @@ GRANT_TYPE_CHOICES = [
     (Application.GRANT_AUTHORIZATION_CODE, "Authorization code (Okta: an admin approves access on a consent page)"),
     (Application.GRANT_CLIENT_CREDENTIALS, "Client credentials (Microsoft Entra ID: the IdP signs in with a secret)"),
 ]
+# The wizard's choice cards: a title, who uses it and how it works.
+GRANT_TYPE_CARDS = {
+    Application.GRANT_AUTHORIZATION_CODE: (
+        "Authorization code", "Okta (OAuth 2)",
+        "An owner or admin approves access once on a consent page; Okta then refreshes its own tokens."),
+    Application.GRANT_CLIENT_CREDENTIALS: (
+        "Client credentials", "Microsoft Entra ID",
+        "Entra signs in with the client ID and secret you paste into it; nobody approves anything."),
+}
 
 
 def scope_choices(grant_type: str):
@@ -27,7 +36,8 @@ class GrantTypeForm(forms.Form):
 class DetailsForm(forms.Form):
     name = forms.CharField(max_length=255)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    company_name = forms.CharField(max_length=200, required=False, label="Company name")
+    company_name = forms.CharField(max_length=200, required=False, label="Company name",
+                                   help_text="Shown on the consent page; your organization's name if empty.")
     redirect_url = forms.CharField(max_length=2000, required=False, label="Redirect URL",
                                    help_text="Exact match; https only.")
     access_token_lifetime = forms.IntegerField(min_value=300, max_value=86400, initial=3600,
@@ -37,7 +47,6 @@ class DetailsForm(forms.Form):
         super().__init__(*args, **kwargs)
         if grant_type == Application.GRANT_AUTHORIZATION_CODE:
             del self.fields["description"]
-            self.fields["company_name"].required = True
             self.fields["redirect_url"].required = True
         else:
             del self.fields["company_name"]

@@ -114,7 +114,11 @@ class ScimToken(BearerCredential):
 
     public_id = PublicIdField(prefix="ST")
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The token's last characters (never enough to use it): tells two tokens of one name apart.
+    hint = models.CharField(max_length=8, blank=True, default="", editable=False)
     scopes = models.JSONField(default=list)
+
+    HINT_LENGTH = 4
 
     # Every raw SCIM token contains it; django-oauth-toolkit's access tokens (letters and digits) never do.
     RAW_MARKER = "_scim_"
@@ -165,6 +169,11 @@ class ApiKey(BearerCredential):
     def prefix_of(raw: str) -> str:
         # The slug, "_api_" and 8 random characters: enough to tell keys apart, far too few to guess one.
         return raw[: len(settings.PRODUCT_SLUG) + 5 + 8]
+
+    @property
+    def masked(self) -> str:
+        """How lists show the token: its fixed prefix and last characters, e.g. idadmin_scim_…x7Qa."""
+        return f"{settings.PRODUCT_SLUG}_scim_…{self.hint}" if self.hint else f"{settings.PRODUCT_SLUG}_scim_…"
 
 
 class ExchangedCode(TenantModel):

@@ -20,6 +20,13 @@ DESCRIPTIONS = {
 
 ALL = (*MANAGED_USERS, OFFLINE_ACCESS)
 
+# What an IdP's provisioning cycle needs: look a user up by filter, read it, create it, patch it.
+PROVISIONING = (LIST, READ, CREATE, UPDATE)
+
+
+def missing_for_provisioning(granted) -> list[str]:
+    return [scope for scope in PROVISIONING if scope not in granted]
+
 
 def allowed_for_grant(grant_type: str) -> tuple[str, ...]:
     """offline_access (refresh tokens) only makes sense when a person approved the access."""

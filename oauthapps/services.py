@@ -88,13 +88,33 @@ def scim_token_create(
         )
     token = ScimToken(
         org=org, name=name.strip(), scopes=sorted(scopes), expires=expires, created_by=actor.user,
-        token_hash=hash_bearer_token(raw),
+        token_hash=hash_bearer_token(raw), hint=raw[-ScimToken.HINT_LENGTH:],
     )
     token.full_clean()
     token.save()
     audit.record(org=org, actor=actor, action="scim_token.created", obj=token, detail={
         "scopes": token.scopes, "expires": expires.isoformat() if expires else None,
     })
+    return token, raw
+
+
+CONNECTION_TEST_TOKEN_NAME = "Connection test"
+CONNECTION_TEST_TOKEN_LIFETIME = timedelta(minutes=5)
+
+
+@org_bound
+@transaction.atomic
+def connection_test_token_create(*, org: Organization, actor: Actor) -> tuple[ScimToken, str]:
+    """A short-lived SCIM token for the console's connection test (scim.connection_test), which revokes
+    it when done. It is outside the two-token limit: it lives minutes and no IdP ever holds it."""
+    raw = ScimToken.generate_raw_token()
+    token = ScimToken(org=org, name=CONNECTION_TEST_TOKEN_NAME, scopes=sorted(scope_names.MANAGED_USERS),
+                      expires=timezone.now() + CONNECTION_TEST_TOKEN_LIFETIME, created_by=actor.user,
+                      token_hash=hash_bearer_token(raw), hint=raw[-ScimToken.HINT_LENGTH:])
+    token.full_clean()
+    token.save()
+    audit.record(org=org, actor=actor, action="scim_token.created", obj=token, detail={
+        "scopes": token.scopes, "expires": token.expires.isoformat(), "purpose": "connection test"})
     return token, raw
 
 
@@ -236,7 +256,7 @@ def application_create(
     raw_secret = generate_client_secret()
     application = Application(
         org=org, created_by=actor.user, name=name.strip(), description=description.strip(),
-        company_name=company_name.strip(), authorization_grant_type=grant_type,
+        company_name=_company_name(org, grant_type, company_name), authorization_grant_type=grant_type,
         client_type=Application.CLIENT_CONFIDENTIAL, redirect_uris=redirect_url,
         allowed_scopes=_clean_scopes(scopes, grant_type), client_secret=raw_secret, hash_client_secret=True,
         access_token_lifetime=access_token_lifetime,
@@ -247,6 +267,41 @@ def application_create(
         "grant_type": grant_type, "scopes": application.allowed_scopes,
     })
     return application, raw_secret
+
+
+def _company_name(org: Organization, grant_type: str, company_name: str) -> str:
+    # The consent page names who publishes the app: the org itself unless the admin says otherwise.
+    return (company_name.strip() or org.name) if grant_type == Application.GRANT_AUTHORIZATION_CODE else ""
+
+
+@org_bound
+@transaction.atomic
+def application_update_details(
+    *, org: Organization, actor: Actor, application: Application, name: str, access_token_lifetime: int,
+    description: str = "", company_name: str = "", redirect_url: str = "",
+) -> Application:
+    """Correct an app's name, description, company name, redirect URL or token lifetime (never its grant
+    type, client ID or secret). A new redirect URL applies to the next authorization; live tokens stay."""
+    application = _locked(application)
+    before = {"name": application.name, "redirect_url": application.redirect_uris,
+              "access_token_lifetime": application.access_token_lifetime}
+    application.name = name.strip()
+    application.access_token_lifetime = access_token_lifetime
+    if application.is_authorization_code:
+        redirect_url = redirect_url.strip()
+        if redirect_url != application.redirect_uris:
+            validate_redirect_url(redirect_url)
+        application.redirect_uris = redirect_url
+        application.company_name = _company_name(org, application.authorization_grant_type, company_name)
+    else:
+        application.description = description.strip()
+    application.full_clean(exclude=["client_secret", "user"])
+    application.save(update_fields=["name", "description", "company_name", "redirect_uris", "access_token_lifetime"])
+    after = {"name": application.name, "redirect_url": application.redirect_uris,
+             "access_token_lifetime": application.access_token_lifetime}
+    audit.record(org=org, actor=actor, action="oauth_app.updated", obj=application, detail={
+        "changed": sorted(key for key in after if after[key] != before[key])})
+    return application
 
 
 @org_bound

@@ -1,5 +1,7 @@
 """The directory's console pages (read-only: the IdP owns these rows) and its Overview card."""
 
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import Http404
 
@@ -8,7 +10,8 @@ from tenants.console import render_page
 from tenants.console_site import console_site
 from tenants.errors import NotFound
 
-from . import selectors
+from . import idps, selectors
+from .connection_test import run_connection_test
 
 PAGE_SIZE = 50
 STAFF_CHANGES_SHOWN = 20
@@ -37,7 +40,8 @@ def directory_groups(request):
     query = request.GET.get("q", "").strip()
     groups = selectors.directory_groups(org=request.org, query=query)
     page = Paginator(groups, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "scim/console_groups.html", "Groups", page=page, query=query)
+    return render_page(request, "scim/console_groups.html", "Groups", page=page, query=query,
+                       filter_query=urlencode({"q": query}) if query else "")
 
 
 def directory_group(request, group_id):
@@ -51,15 +55,34 @@ def directory_group(request, group_id):
 
 
 def provisioning_log(request):
-    status = request.GET.get("status", "")
-    method = request.GET.get("method", "")
-    query = request.GET.get("q", "").strip()
-    events = selectors.provisioning_events(org=request.org, status=status or None, method=method or None,
-                                           query=query or None)
+    """Every SCIM request of the last 30 days, each explained: the error detail, the IdP recognised from
+    the request, and a plain-words hint (scim.idps.hints). Filtered by IdP, outcome, method, user, group."""
+    filters = {name: request.GET.get(name, "").strip() for name in ("status", "method", "q", "idp", "user", "group")}
+    events = selectors.provisioning_events(
+        org=request.org, status=filters["status"] or None, method=filters["method"] or None,
+        query=filters["q"] or None, idp=filters["idp"] or None, user=filters["user"] or None,
+        group=filters["group"] or None)
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render_page(request, "console/provisioning_log.html", "Provisioning log", page=page, status=status,
-                       method=method, query=query, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    names = selectors.provisioning_event_names(org=request.org, events=page.object_list)
+    rows = [(event, idps.NAMES.get(event.idp, ""), idps.hints(event), names.get(event.user_public_id, ""),
+             names.get(event.group_public_id, "")) for event in page.object_list]
+    return render_page(request, "console/provisioning_log.html", "Provisioning log", page=page, rows=rows,
+                       filters=filters, status=filters["status"], method=filters["method"], query=filters["q"],
+                       methods=["GET", "POST", "PUT", "PATCH", "DELETE"], idp_choices=list(idps.NAMES.items()),
+                       filtered_name=names.get(filters["user"] or filters["group"], ""),
+                       filter_query=urlencode({name: value for name, value in filters.items() if value}),
                        staff_changes=tenant_selectors.audit_events(org=request.org, actor_kind="staff")[:STAFF_CHANGES_SHOWN])
+
+
+def connection_test(request):
+    """Run the first steps an IdP performs against this org's SCIM endpoint (scim.connection_test)."""
+    steps, refusal = ([], "")
+    ran = request.method == "POST"
+    if ran:
+        steps, refusal = run_connection_test(org=request.org, actor=request.actor)
+    return render_page(request, "scim/connection_test.html", "Test the SCIM connection", ran=ran, steps=steps,
+                       refusal=refusal, passed=ran and not refusal and all(step.passed for step in steps),
+                       total_ms=sum(step.duration_ms for step in steps))
 
 
 def overview_provisioning_section(request):
@@ -76,4 +99,5 @@ console_site.register_page("groups/", directory_groups, name="scim_groups", nav_
 console_site.register_page("groups/<str:group_id>/", directory_group, name="scim_group")
 console_site.register_page("provisioning-log/", provisioning_log, name="provisioning_log",
                            nav_label="Provisioning log", nav_order=80)
+console_site.register_page("connection-test/", connection_test, name="connection_test")
 console_site.register_overview_section("console/overview_provisioning.html", overview_provisioning_section, order=20)

@@ -146,6 +146,13 @@ class ScimUser(TenantModel):
         return self.user_name
 
     @property
+    def shown_name(self) -> str:
+        """One name for a person everywhere in the console: displayName, else name.formatted, else
+        given + family name, else the userName."""
+        joined = " ".join(part for part in (self.given_name, self.middle_name, self.family_name) if part)
+        return self.display_name or self.name_formatted or joined or self.user_name
+
+    @property
     def etag(self) -> str:
         return f'W/"{self.version}"'
 
@@ -235,6 +242,10 @@ class ProvisioningEvent(TenantModel):
     credential_name = models.CharField(max_length=200, blank=True, default="")
     status = models.PositiveSmallIntegerField()
     scim_type = models.CharField(max_length=32, blank=True, default="")
+    # The error body's detail (why a request failed), as the IdP was told it.
+    detail = models.CharField(max_length=500, blank=True, default="")
+    # The IdP recognised from the request (scim.idps): okta, entra or other.
+    idp = models.CharField(max_length=16, blank=True, default="")
     duration_ms = models.PositiveIntegerField(default=0)
     user_public_id = models.CharField(max_length=34, blank=True, default="")
     group_public_id = models.CharField(max_length=34, blank=True, default="")

@@ -194,8 +194,11 @@ def group_members(*, org: Organization, group: Group) -> QuerySet[GroupMembershi
 
 @org_bound
 def provisioning_events(*, org: Organization, status: str | None = None, method: str | None = None,
-                        query: str | None = None) -> QuerySet[ProvisioningEvent]:
-    events = ProvisioningEvent.objects.order_by("-created", "-id")
+                        query: str | None = None, idp: str | None = None, user: str | None = None,
+                        group: str | None = None) -> QuerySet[ProvisioningEvent]:
+    exact = {"idp": idp, "user_public_id": user, "group_public_id": group}
+    events = ProvisioningEvent.objects.order_by("-created", "-id").filter(
+        **{field: value for field, value in exact.items() if value})
     if status == "errors":
         events = events.filter(status__gte=400)
     elif status == "ok":
@@ -211,3 +214,14 @@ def provisioning_events(*, org: Organization, status: str | None = None, method:
 def user_provisioning_history(*, org: Organization, public_id: str, size: int = HISTORY_SIZE
                               ) -> list[ProvisioningEvent]:
     return list(ProvisioningEvent.objects.filter(user_public_id=public_id).order_by("-created", "-id")[:size])
+
+
+@org_bound
+def provisioning_event_names(*, org: Organization, events) -> dict[str, str]:
+    """The shown names of the users and groups a page of log rows names, by public id: two queries."""
+    user_ids = {event.user_public_id for event in events if event.user_public_id}
+    group_ids = {event.group_public_id for event in events if event.group_public_id}
+    names = {user.public_id: user.shown_name for user in ScimUser.objects.filter(public_id__in=user_ids).only(
+        "public_id", "user_name", "display_name", "name_formatted", "given_name", "middle_name", "family_name")}
+    names.update(Group.objects.filter(public_id__in=group_ids).values_list("public_id", "display_name"))
+    return names

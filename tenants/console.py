@@ -6,10 +6,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.views.decorators.http import require_POST
 
 from . import audit, domain_checks, invitations, selectors, services
-from .console_site import console_site
+from .console_site import console_site, post_only
 from .errors import NotFound
 from .invitation_views import your_invitations
 from .models import Domain, Invitation, Membership, Organization
@@ -18,7 +17,8 @@ from .models import Domain, Invitation, Membership, Organization
 class InviteForm(forms.Form):
     email = forms.EmailField(label="E-mail")
     display_name = forms.CharField(label="Name", max_length=150, required=False)
-    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+    # Admin by default: the console is for owners and admins (a member only sees "ask an administrator").
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.ADMIN)
 
 
 class RoleForm(forms.Form):
@@ -58,7 +58,7 @@ def overview_domains_section(request):
     domains = list(selectors.org_domains(org=request.org))
     counts = {label: sum(1 for domain in domains if domain.status == status) for status, label in Domain.Status.choices}
     warnings = [
-        f"{domain.name} failed its daily re-check: it stops counting as verified in "
+        f"{domain.label} failed its daily re-check: it stops counting as verified in "
         f"{domain.days_left_to_reverify()} days unless the DNS record or file is back."
         for domain in domains if domain.days_left_to_reverify() is not None
     ]
@@ -90,7 +90,7 @@ def _apply(request, service, **kwargs):
     return True
 
 
-@require_POST
+@post_only("members")
 def member_invite(request):
     form = InviteForm(request.POST)
     if not form.is_valid():
@@ -112,7 +112,7 @@ def _invitation(request, public_id) -> Invitation:
 def _invitation_action(service, done: str):
     """A POST-only Members-page button on one pending invitation (resend, revoke)."""
 
-    @require_POST
+    @post_only("members")
     def view(request, public_id):
         invitation = _invitation(request, public_id)
         if _apply(request, service, invitation=invitation):
@@ -134,7 +134,7 @@ def _membership(request, public_id) -> Membership:
         raise Http404("No such member.") from None
 
 
-@require_POST
+@post_only("members")
 def member_change_role(request, public_id):
     membership = _membership(request, public_id)
     form = RoleForm(request.POST)
@@ -147,7 +147,10 @@ def member_change_role(request, public_id):
 def member_remove(request, public_id):
     membership = _membership(request, public_id)
     if request.method != "POST":
-        return render_page(request, "console/member_remove.html", "Remove member", membership=membership)
+        refusal = services.membership_remove_refusal(org=request.org, actor=request.actor, membership=membership)
+        yourself = membership.user_id == request.user.pk
+        return render_page(request, "console/member_remove.html", f"Leave {request.org.name}" if yourself else "Remove member",
+                           membership=membership, refusal=refusal, yourself=yourself)
     if _apply(request, services.membership_remove, membership=membership):
         messages.success(request, f"Removed {membership.user.email} from {request.org.name}.")
         if membership.user_id == request.user.pk:
@@ -162,7 +165,7 @@ def domains(request, add_form=None):
     )
 
 
-@require_POST
+@post_only("domains")
 def domain_add(request):
     form = DomainForm(request.POST)
     if form.is_valid():
@@ -171,7 +174,7 @@ def domain_add(request):
         except (ValidationError, PermissionDenied) as error:
             form.add_error("name", error if isinstance(error, ValidationError) else str(error))
         else:
-            messages.success(request, f"Added {domain.name}. Publish the DNS record or the file below, then verify.")
+            messages.success(request, f"Added {domain.label}. Publish the DNS record or the file below, then verify.")
             return redirect("console:domain_detail", public_id=domain.public_id)
     return domains(request, add_form=form)
 
@@ -186,7 +189,7 @@ def _domain(request, public_id) -> Domain:
 def domain_detail(request, public_id):
     domain = _domain(request, public_id)
     return render_page(
-        request, "console/domain_detail.html", domain.name,
+        request, "console/domain_detail.html", domain.unicode_name,
         domain=domain,
         dns_record_name=domain_checks.dns_record_name(domain.name),
         dns_record_value=domain_checks.dns_record_value(domain.token),
@@ -194,7 +197,7 @@ def domain_detail(request, public_id):
     )
 
 
-@require_POST
+@post_only("domain_detail", same_object=True)
 def domain_verify(request, public_id):
     domain = _domain(request, public_id)
     method = request.POST.get("method")
@@ -205,18 +208,18 @@ def domain_verify(request, public_id):
     except NotFound:
         raise Http404("No such domain.") from None
     if domain.last_failure_reason:
-        messages.error(request, f"Could not verify {domain.name}: {domain.last_failure_reason}")
+        messages.error(request, f"Could not verify {domain.label}: {domain.last_failure_reason}")
     else:
-        messages.success(request, f"Verified {domain.name} with the {Domain.Method(method).label}.")
+        messages.success(request, f"Verified {domain.label} with the {Domain.Method(method).label}.")
     return redirect("console:domain_detail", public_id=domain.public_id)
 
 
 def domain_delete(request, public_id):
     domain = _domain(request, public_id)
     if request.method != "POST":
-        return render_page(request, "console/domain_delete.html", f"Remove {domain.name}", domain=domain)
+        return render_page(request, "console/domain_delete.html", f"Remove {domain.unicode_name}", domain=domain)
     if _apply(request, services.domain_remove, domain=domain):
-        messages.success(request, f"Removed {domain.name}.")
+        messages.success(request, f"Removed {domain.label}.")
     return redirect("console:domains")
 
 

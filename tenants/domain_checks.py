@@ -40,8 +40,12 @@ def normalize_domain_name(raw: str) -> str:
         raise ValidationError("Enter a domain name, such as example.com.", code="invalid_domain")
     try:
         name = idna.encode(text, uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError) as error:
-        raise ValidationError(f"{raw.strip()!r} is not a valid domain name ({error}).", code="invalid_domain")
+    except (idna.IDNAError, UnicodeError):
+        raise ValidationError(
+            f"{raw.strip()!r} is not a domain name: use letters, digits and hyphens between dots, such as example.com "
+            "(no spaces or other signs).",
+            code="invalid_domain",
+        ) from None
     if "." not in name or len(name) > 253 or name.rsplit(".", 1)[1].isdigit():
         raise ValidationError(
             f"{raw.strip()!r} is not a domain name: use the part after @ in your users' e-mail addresses.",

@@ -1,6 +1,7 @@
 import math
 from datetime import timedelta
 
+import idna
 import pgtrigger
 from django.conf import settings
 from django.db import models
@@ -28,6 +29,10 @@ class Organization(models.Model):
     )
     send_welcome_emails = models.BooleanField(
         default=True, help_text="SCIM: e-mail a welcome message to each user the IdP creates."
+    )
+    require_mfa = models.BooleanField(
+        "owners and admins must use two-factor sign-in", default=False,
+        help_text="Each owner and admin sets up an authenticator app before using the console.",
     )
     # Set by staff only (tenants.services.STAFF_SETTINGS_FIELDS); empty: settings.SCIM_RATE_PER_ORG.
     scim_requests_per_second = models.PositiveIntegerField(
@@ -193,6 +198,20 @@ class Domain(TenantModel):
     @property
     def is_verified(self) -> bool:
         return self.status in self.VERIFIED_STATUSES
+
+    @property
+    def unicode_name(self) -> str:
+        """The name as people write it (münchen.de); `name` keeps the A-labels DNS uses (xn--mnchen-3ya.de)."""
+        try:
+            return idna.decode(self.name)
+        except (idna.IDNAError, UnicodeError):
+            return self.name
+
+    @property
+    def label(self) -> str:
+        """How the console names the domain: "münchen.de (xn--mnchen-3ya.de)" for an IDN, else the name."""
+        shown = self.unicode_name
+        return self.name if shown == self.name else f"{shown} ({self.name})"
 
     def reverification_deadline(self):
         if self.status != self.Status.VERIFIED_UNCERTAIN or self.uncertain_since is None:

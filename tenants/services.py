@@ -127,6 +127,25 @@ def membership_change_role(*, org: Organization, actor: Actor, membership: Membe
     return membership
 
 
+def _check_removal(org: Organization, actor: Actor, membership: Membership) -> None:
+    acting_role = _acting_role(actor)
+    if membership.user_id != getattr(actor.user, "pk", None):  # one may leave (unless the last owner)
+        _require_owner_for(acting_role, membership.role)
+    _ensure_an_owner_remains(org, membership)
+
+
+@org_bound
+def membership_remove_refusal(*, org: Organization, actor: Actor, membership: Membership) -> str | None:
+    """Why membership_remove would refuse, if it would: the console says so before asking to confirm."""
+    try:
+        _check_removal(org, actor, membership)
+    except ValidationError as error:
+        return " ".join(error.messages)
+    except PermissionDenied as error:
+        return str(error)
+    return None
+
+
 @org_bound
 def membership_remove(*, org: Organization, actor: Actor, membership: Membership) -> None:
     """Remove a person from the org (never their account). Admins may remove themselves and other
@@ -134,16 +153,14 @@ def membership_remove(*, org: Organization, actor: Actor, membership: Membership
     with transaction.atomic():
         lock_org(org=org)
         membership = selectors.membership_by_pk(org=org, pk=membership.pk)  # fresh, under lock_org
-        acting_role = _acting_role(actor)
-        if membership.user_id != getattr(actor.user, "pk", None):  # one may leave (unless the last owner)
-            _require_owner_for(acting_role, membership.role)
-        _ensure_an_owner_remains(org, membership)
+        _check_removal(org, actor, membership)
         audit.record(org=org, actor=actor, action="member.removed", obj=membership,
                      detail={"role": membership.role})
         membership.delete()
 
 
-SETTINGS_FIELDS = ("name", "require_verified_domains", "username_must_equal_primary_email", "send_welcome_emails")
+SETTINGS_FIELDS = ("name", "require_verified_domains", "username_must_equal_primary_email", "send_welcome_emails",
+                   "require_mfa")
 # What only staff set, from /admin/: limits the service puts on an org.
 STAFF_SETTINGS_FIELDS = ("scim_requests_per_second",)
 

@@ -18,6 +18,14 @@ from .scoping import all_orgs_scope
 log = logging.getLogger(__name__)
 
 
+ROLE_IN_EMAIL = {
+    "owner": "Owners manage everything in the organization's identity console, including other owners.",
+    "admin": "Admins manage the organization's apps, tokens, domains and members in its identity console.",
+    "member": "Members are listed in the organization but can't use its identity console; "
+              "an owner or admin can make you an admin later.",
+}
+
+
 @shared_task(base=EffectTask)
 def send_invitation_email(*, invitation_id: int, org_id: int) -> None:
     """The invitation's link, to accept or decline it. The token is rebuilt here from the row (never
@@ -38,7 +46,8 @@ def send_invitation_email(*, invitation_id: int, org_id: int) -> None:
     send_mail(
         subject=f"You are invited to join {org.name}",
         message=(
-            f"{inviter} invited you to join {org.name} as {invitation.get_role_display().lower()}.\n\n"
+            f"{inviter} invited you to join {org.name} as {invitation.get_role_display().lower()}.\n"
+            f"{ROLE_IN_EMAIL[invitation.role]}\n\n"
             f"Accept or decline: {link}\n\n"
             f"The link works until {invitation.expires:%Y-%m-%d %H:%M} UTC. If you already have an account, "
             "sign in with this e-mail address; otherwise the link lets you choose a password.\n"

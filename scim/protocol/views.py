@@ -7,8 +7,8 @@ counts by iterating. Subclassing would mean overriding every method, so this ser
 exceptions, constants and schema documents and owns the request cycle.
 
 Every authenticated request runs inside org_scope(principal.org) and leaves one ProvisioningEvent
-(one INSERT). Discovery documents need no credential (RFC 7644 §4); they and requests refused with
-401 have no org, so they are not in any org's provisioning log (the request log still has them).
+(one INSERT). Discovery documents need no credential (RFC 7644 §4) and have no org, nor do requests
+refused with 401, except one carrying an org's revoked or expired SCIM token: that org's log shows it.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from config.errors import database_unavailable, retry_after_headers
 from tenants.rate_limits import RateLimited, enforce_scim_limits
 from tenants.scoping import org_scope
 
+from oauthapps.credentials import refused_scim_token
+from scim import idps
 from scim.services.provisioning import provisioning_event_record
 
 from .auth import authenticate, require_scope
@@ -104,10 +106,15 @@ class ScimView(View):
                 log.exception("SCIM request failed")
                 result = error_result(ScimError(500, "The server could not complete this request."))
         if principal is not None:
-            self._record(request, principal, scim_request, result, started)
+            self._record(request, principal.org, principal.credential_name, scim_request, result, started)
+        elif result.status == 401:
+            refused = refused_scim_token(request)
+            if refused is not None:
+                self._record(request, refused.org, f"{refused.name} (revoked or expired)", None, result, started)
         return http_response(result)
 
-    def _record(self, request, principal, scim_request: ScimRequest | None, result: ScimResult, started) -> None:
+    def _record(self, request, org, credential_name: str, scim_request: ScimRequest | None, result: ScimResult,
+                started) -> None:
         # A 404 names an id that is not this org's: it is in the path, not on any user's history.
         touched = scim_request if scim_request is not None and result.status != 404 else None
         try:
@@ -115,12 +122,14 @@ class ScimView(View):
             # Requests themselves aren't atomic, so in production this stays one INSERT.
             savepoint = transaction.atomic() if transaction.get_connection().in_atomic_block else nullcontext()
             with savepoint:
+                body = scim_request.logged_body if scim_request else None
                 provisioning_event_record(
-                    org=principal.org, method=request.method.upper(), path=request.get_full_path(),
-                    credential_name=principal.credential_name, status=result.status, scim_type=result.scim_type,
+                    org=org, method=request.method.upper(), path=request.get_full_path(),
+                    credential_name=credential_name, status=result.status, scim_type=result.scim_type,
+                    detail=result.error_detail, idp=idps.recognise(request.headers.get("User-Agent", ""), body),
                     duration_ms=int((time.monotonic() - started) * 1000),
                     user_public_id=touched.user_id if touched else "", group_public_id=touched.group_id if touched else "",
-                    request_body=scim_request.logged_body if scim_request else None,  # the service redacts
+                    request_body=body,  # the service redacts
                 )
         except Exception:  # The log must never turn a done write into an error.
             log.exception("could not record provisioning event")

@@ -50,16 +50,23 @@ def _without_secrets(value: Any) -> Any:
     return cleaned
 
 
+def _without_password_mention(detail: str) -> str:
+    # An error detail may quote the value it refused: never keep one that could be a password.
+    return REMOVED if "password" in (detail or "").lower() else (detail or "")
+
+
 @org_bound
 def provisioning_event_record(*, org: Organization, method: str, path: str, credential_name: str, status: int,
-                              scim_type: str = "", duration_ms: int = 0, user_public_id: str = "",
-                              group_public_id: str = "", request_body=None) -> ProvisioningEvent:
+                              scim_type: str = "", detail: str = "", idp: str = "", duration_ms: int = 0,
+                              user_public_id: str = "", group_public_id: str = "", request_body=None
+                              ) -> ProvisioningEvent:
     """One INSERT. Secrets are removed from `request_body` and the path's query string here, so no
     caller can store one. No actor: the row itself names the credential, and the log is not audited
     (it is the record)."""
     return ProvisioningEvent.objects.create(
         org=org, method=method, path=_without_query_secrets(path)[:500], credential_name=credential_name,
-        status=status, scim_type=scim_type, duration_ms=duration_ms, user_public_id=user_public_id,
+        status=status, scim_type=scim_type, detail=_without_password_mention(detail)[:500], idp=idp,
+        duration_ms=duration_ms, user_public_id=user_public_id,
         group_public_id=group_public_id, request_body=_without_secrets(request_body),
     )
 

@@ -49,3 +49,41 @@ def sign_in(live_server):
         page.get_by_role("button", name="Log in").click()
 
     return sign_in_as
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_PATH = "/__axe-core__/axe.min.js"  # answered by the test itself, from the page's own origin (CSP: script-src 'self')
+
+
+@pytest.fixture
+def axe(live_server):
+    """`axe(page)`: the serious and critical accessibility violations axe-core (npm, pinned) finds on the page."""
+    assert AXE.exists(), "axe-core is missing: run `make test` (it runs npm ci) or `npm ci`"
+    routed = set()
+
+    def violations(page) -> list[str]:
+        if id(page) not in routed:
+            page.route(f"**{AXE_PATH}", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
+            routed.add(id(page))
+        page.add_script_tag(url=live_server.url + AXE_PATH)
+        found = page.evaluate("""async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.filter((v) => ["serious", "critical"].includes(v.impact))
+              .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+        }""")
+        return found
+
+    return violations
+
+
+@pytest.fixture
+def nav():
+    """`nav(page, "Members")`: follow a console navigation link, opening the phone-width Menu first."""
+
+    def follow(page, label: str):
+        menu = page.locator(".console-nav summary")
+        if menu.is_visible() and page.locator(".console-nav").get_attribute("open") is None:
+            menu.click()
+        page.locator(".console-nav").get_by_role("link", name=label, exact=True).click()
+
+    return follow

@@ -51,6 +51,8 @@ def test_owner_sets_up_entra_provisioning_end_to_end(page, live_server, sign_in,
     owner = UserFactory(email="owner@acme.example")
     add_member(org, owner, Membership.Role.OWNER)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    native_dialogs = []
+    page.on("dialog", lambda dialog: (native_dialogs.append(dialog.message), dialog.dismiss()))
     sign_in(page, owner.email, TEST_PASSWORD)
 
     _nav(page, "Domains")
@@ -85,8 +87,8 @@ def test_owner_sets_up_entra_provisioning_end_to_end(page, live_server, sign_in,
 
     page.get_by_role("link", name="Credentials").click()
     expect(page.get_by_label("Keep the old secret working for (days)")).to_have_value("7")
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Rotate secret").click()
+    page.get_by_role("dialog").get_by_role("button", name="Rotate secret").click()
     new_secret = page.locator("#client-secret").inner_text().strip()
     assert new_secret and new_secret != secret
     _finish_after_got_it(page)
@@ -103,11 +105,16 @@ def test_owner_sets_up_entra_provisioning_end_to_end(page, live_server, sign_in,
     _finish_after_got_it(page)
     expect(page.locator("#scim-tokens")).to_contain_text("Okta bearer")
     revoke = page.locator("#scim-tokens").get_by_role("button", name="Revoke")
-    page.once("dialog", lambda dialog: dialog.dismiss())
     revoke.click()
+    # The console's own dialog (not the browser's confirm()): Cancel keeps the token.
+    expect(page.get_by_role("dialog")).to_contain_text("Revoke Okta bearer (idadmin_scim_…")
+    screenshot(page, "console-confirm-dialog")
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.locator("#scim-tokens")).to_contain_text("Okta bearer")
-    page.once("dialog", lambda dialog: dialog.accept())
     revoke.click()
+    page.get_by_role("dialog").get_by_role("button", name="Revoke").click()
+    assert native_dialogs == []
     expect(page.locator(".messagelist")).to_contain_text("Revoked Okta bearer")
     expect(page.locator("#scim-tokens-empty")).to_be_visible()
 

@@ -70,6 +70,10 @@ CALLS = {
         **_for_a(w), grant_type=Application.GRANT_CLIENT_CREDENTIALS, name="Entra 2", scopes=[scopes.READ]),
     "oauthapps.services.application_update_scopes": lambda w: services.application_update_scopes(
         **_for_a(w), application=w["a_okta"], scopes=[scopes.READ]),
+    "oauthapps.services.connection_test_token_create": lambda w: services.connection_test_token_create(**_for_a(w)),
+    "oauthapps.services.application_update_details": lambda w: services.application_update_details(
+        **_for_a(w), application=w["a_okta"], name="Renamed", access_token_lifetime=600,
+        redirect_url=w["a_okta"].redirect_uris),
     "oauthapps.services.application_rotate_secret": lambda w: services.application_rotate_secret(
         **_for_a(w), application=w["a_entra"], grace_days=0),
     "oauthapps.services.application_disable": lambda w: services.application_disable(
@@ -105,6 +109,9 @@ FOREIGN_ROWS = {
     "scim_token_revoke": lambda w: services.scim_token_revoke(**_for_a(w), token=w["b_token"]),
     "application_update_scopes": lambda w: services.application_update_scopes(
         **_for_a(w), application=w["b_okta"], scopes=[scopes.READ]),
+    "application_update_details": lambda w: services.application_update_details(
+        **_for_a(w), application=w["b_okta"], name="Renamed", access_token_lifetime=600,
+        redirect_url=w["b_okta"].redirect_uris),
     "application_rotate_secret": lambda w: services.application_rotate_secret(
         **_for_a(w), application=w["b_entra"], grace_days=0),
     "application_disable": lambda w: services.application_disable(**_for_a(w), application=w["b_okta"]),

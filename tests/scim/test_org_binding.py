@@ -9,6 +9,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_application_model, get_refresh_token_model
 
 from scim import selectors
+from scim.models import ProvisioningEvent
 from scim.services import groups, provisioning, users
 from scim.values import GroupValues, MemberStep, UserValues
 from tenants.audit import Actor
@@ -115,6 +116,9 @@ CALLS = {
     "scim.selectors.directory_group": lambda w: selectors.directory_group(org=w["a"], public_id=w["a_team"].public_id),
     "scim.selectors.group_members": lambda w: selectors.group_members(org=w["a"], group=w["a_team"]),
     "scim.selectors.provisioning_events": lambda w: selectors.provisioning_events(org=w["a"], query="Users"),
+    # B's user and group ids are asked for too: they must not be named.
+    "scim.selectors.provisioning_event_names": lambda w: selectors.provisioning_event_names(
+        org=w["a"], events=list(selectors.provisioning_events(org=w["a"])) + list(_events_of(w["b"]))),
     "scim.selectors.user_provisioning_history": lambda w: selectors.user_provisioning_history(
         org=w["a"], public_id=w["a_person"].public_id),
 }
@@ -122,6 +126,17 @@ CALLS = {
 
 test_every_public_function_is_bound_to_its_org, test_call_reaches_no_other_org = org_binding.binding_tests(
     MODULES, CROSS_ORG, CALLS)
+
+
+def _events_of(org):
+    with org_scope(org):
+        return list(ProvisioningEvent.objects.all())
+
+
+def test_provisioning_event_names_names_only_this_orgs_users_and_groups(world):
+    foreign = [event for event in _events_of(world["b"]) if event.user_public_id or event.group_public_id]
+    assert foreign, "the world has B's events naming B's users or groups"
+    assert selectors.provisioning_event_names(org=world["a"], events=foreign) == {}
 
 
 def test_members_by_group_answers_only_this_orgs_groups(world):

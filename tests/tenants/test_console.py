@@ -111,6 +111,34 @@ def test_remove_asks_for_confirmation_then_removes(owner_client, org):
         assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
+def test_the_last_owner_is_told_before_any_confirmation_that_they_cannot_leave(owner_client, owner, org):
+    with org_scope(org):
+        membership = Membership.objects.get(user=owner)
+    response = owner_client.get(reverse("console:member_remove", args=[membership.public_id]))
+    body = response.content.decode()
+    assert "The last owner of Acme" in body
+    assert "Yes, remove" not in body and "Yes, leave" not in body and "They lose access" not in body
+
+
+def test_leaving_is_asked_in_the_first_person_with_a_destructive_button(owner_client, owner, org):
+    add_member(org, role=Role.OWNER)
+    with org_scope(org):
+        membership = Membership.objects.get(user=owner)
+    body = owner_client.get(reverse("console:member_remove", args=[membership.public_id])).content.decode()
+    assert "Leave <strong>Acme</strong>?" in body and 'class="button danger">Yes, leave' in body
+    assert 'class="button secondary">No, stay' in body
+
+
+def test_an_admin_is_told_before_confirming_that_only_an_owner_removes_an_owner(client, org, owner):
+    admin = UserFactory()
+    add_member(org, admin, Role.ADMIN)
+    client.force_login(admin)
+    with org_scope(org):
+        membership = Membership.objects.get(user=owner)
+    body = client.get(reverse("console:member_remove", args=[membership.public_id])).content.decode()
+    assert "Only an owner can grant, change or remove the owner role." in body and "Yes, remove" not in body
+
+
 @pytest.mark.parametrize("view", ["console:member_change_role", "console:member_remove"])
 def test_another_orgs_member_is_404(owner_client, other_org, view):
     stranger = add_member(other_org, role=Role.OWNER)

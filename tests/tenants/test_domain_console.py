@@ -52,7 +52,7 @@ def test_adding_a_domain_goes_to_its_instructions(owner_client, org):
     assert '<code id="https-file-url">https://acme.example/.well-known/idadmin-domain-verification.txt</code>' in content
     assert f'<code id="https-file-contents">{domain.token}</code>' in content
     assert content.count('data-copy-target="') == 4
-    assert "console/copy.js" in content and "<script>" not in content
+    assert "console/console.js" in content and "<script>" not in content
 
 
 def test_a_refused_domain_shows_the_error_next_to_the_field(owner_client):

@@ -95,6 +95,8 @@ CALLS = {
         org=w["a"], invitation=w["invitation"], password="a-long-enough-passphrase-42"),
     "tenants.services.membership_change_role": lambda w: services.membership_change_role(
         org=w["a"], actor=w["actor"], membership=w["member"], role="admin"),
+    "tenants.services.membership_remove_refusal": lambda w: services.membership_remove_refusal(
+        org=w["a"], actor=w["actor"], membership=w["member"]),
     "tenants.services.membership_remove": lambda w: services.membership_remove(
         org=w["a"], actor=w["actor"], membership=w["member"]),
     "tenants.services.organization_update_policy": lambda w: services.organization_update_policy(

@@ -145,6 +145,10 @@ class ScimResult:
     def scim_type(self) -> str:
         return (self.body or {}).get("scimType", "") if self.status >= 400 else ""
 
+    @property
+    def error_detail(self) -> str:
+        return str((self.body or {}).get("detail", "")) if self.status >= 400 else ""
+
 
 def error_result(error: ScimError) -> ScimResult:
     return ScimResult(error.status, error.to_dict(), dict(error.headers))

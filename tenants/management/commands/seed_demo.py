@@ -23,8 +23,9 @@ SEED = Actor.system("seed_demo")
 
 class Command(BaseCommand):
     help = (
-        "Create the demo org Acme with owner demo@acme.example. Safe to run again: nothing is duplicated, "
-        "and the owner gets a new random password, which is printed."
+        "Create the demo org Acme with owner demo@acme.example, two OAuth apps and a SCIM token, and print "
+        "how to use them. Safe to run again: nothing is duplicated; the owner's password and every secret "
+        "are replaced, and the new ones printed."
     )
 
     def add_arguments(self, parser):
@@ -56,13 +57,31 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(result, indent=2))
         else:
-            self.stdout.write(
-                f"Demo org {org.name} ({org.public_id}) is ready.\n"
-                f"Sign in at {console_url}\n"
-                f"  e-mail:   {owner.email}\n"
-                f"  password: {password}\n"
-                "OAuth apps, a SCIM token and their secrets: run seed_demo --json\n"
-            )
+            self.stdout.write(self._for_people(result))
+
+    @staticmethod
+    def _for_people(result: dict) -> str:
+        """Everything a newcomer needs, once: the secrets are stored hashed and a new run replaces them."""
+        oauth = result["oauth"]
+        entra, okta, token = oauth["client_credentials_app"], oauth["authorization_code_app"], oauth["scim_token"]
+        console = result["console_url"]
+        return (
+            f"Demo org {result['organization']['name']} ({result['organization']['id']}) is ready.\n\n"
+            f"Sign in to the console: {console}\n"
+            f"  e-mail:   {result['owner']['email']}\n"
+            f"  password: {result['owner']['password']}\n\n"
+            "For an identity provider (secrets are shown only now; running the seed again replaces them and the password):\n"
+            f"  SCIM base URL:   {oauth['scim_base_url']}\n"
+            f"  SCIM token ({token['name']}, Okta \"HTTP Header\"):\n    {token['token']}\n"
+            f"  {entra['name']}, for Microsoft Entra ID:\n"
+            f"    client ID:     {entra['client_id']}\n    client secret: {entra['client_secret']}\n"
+            f"    token URL:     {oauth['token_url']}\n"
+            f"  {okta['name']}, for Okta OAuth 2:\n"
+            f"    client ID:     {okta['client_id']}\n    client secret: {okta['client_secret']}\n"
+            f"    authorize URL: {oauth['authorize_url']}\n    redirect URI:  {okta['redirect_uri']}\n\n"
+            f"Try it: curl -H \"Authorization: Bearer {token['token']}\" {oauth['scim_base_url']}/Users\n"
+            f"Next: the setup guides at {console}guides/ walk you through Okta and Entra ID.\n"
+        )
 
     def _keep_owner(self, org: Organization, owner: User) -> None:
         """A second run finds the demo owner in the org and makes sure they are still an owner."""
