@@ -314,6 +314,8 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", Fa
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 WEBHOOK_RETRY_HOURS = int(os.environ.get("WEBHOOK_RETRY_HOURS", "24"))
+# Deliveries one drain task sends before it queues itself again behind other tasks.
+WEBHOOK_DRAIN_BATCH = int(os.environ.get("WEBHOOK_DRAIN_BATCH", "100"))
 # How many domains one re-verification task checks in a row; with the worker's concurrency this
 # bounds how many checks run at once.
 DOMAIN_REVERIFICATION_CHUNK_SIZE = 20

@@ -200,3 +200,15 @@ def test_concurrent_writers_number_events_without_gaps_or_repeats():
         thread.join(60)
     with org_scope(org):
         assert sorted(Event.objects.values_list("sequence", flat=True)) == list(range(1, 41))
+
+
+def test_a_drain_yields_the_worker_after_a_batch(org, receiver, settings):
+    settings.WEBHOOK_DRAIN_BATCH = 3
+    endpoint, secret = endpoint_for(org, receiver.url)
+    with transaction.atomic():  # in the test's transaction: the drains below are the tasks
+        record_many = [record(org, resource_id=f"DO{n}") for n in range(7)]
+    at = timezone.now()
+    assert drain(org, endpoint, at) == at  # three sent, four left: come back at once, behind other tasks
+    assert len(receiver.delivered(secret)) == 3
+    assert drain(org, endpoint, at) == at and drain(org, endpoint, at) is None
+    assert [payload["id"] for payload in receiver.delivered(secret)] == [event.public_id for event in record_many]
