@@ -1,4 +1,4 @@
-"""`python -m bench seed|run|compare`: the SCIM benchmark (bench/README.md).
+"""`python -m bench seed|run|webhooks`: the SCIM benchmark (bench/README.md).
 
 Runs from the repository root against its own database, whose name must start with idadmin_bench
 (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/idadmin_bench): `seed --reset` drops it.
@@ -44,6 +44,8 @@ def main(argv=None) -> None:
     run.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     run.add_argument("--only", default="", help="comma-separated scenario names")
     run.add_argument("--label", default="", help="a word for the results file name")
+    webhooks = commands.add_parser("webhooks", help="a burst of events to a webhook receiver, and an e-mail meanwhile")
+    webhooks.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args(argv)
 
     os.environ.update(bench_environment())
@@ -57,6 +59,10 @@ def main(argv=None) -> None:
 
         run_bench(duration=args.duration, clients=args.clients, workers=args.workers,
                   only=[name for name in args.only.split(",") if name], label=args.label)
+    elif args.command == "webhooks":
+        from bench.webhooks import run_webhook_burst
+
+        print(run_webhook_burst(events=args.events))
 
 
 if __name__ == "__main__":

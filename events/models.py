@@ -20,6 +20,9 @@ class EventStream(TenantModel):
     commits late."""
 
     last_sequence = models.BigIntegerField(default=0)
+    # Whether any endpoint is enabled, kept by the endpoint services: an event in an org without
+    # webhooks costs no endpoint query.
+    has_endpoints = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org"], name="events_stream_one_per_org")]

@@ -24,7 +24,9 @@ def _public(address: str) -> bool:
     return settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES or ipaddress.ip_address(address).is_global
 
 
-def post(url: str, body: str, headers: dict[str, str]) -> Outcome:
+def post(url: str, body: str, headers: dict[str, str], pools: dict | None = None) -> Outcome:
+    """POST `body`; `pools` (a dict the caller closes with close_pools) keeps connections open across
+    the calls of one drain."""
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
@@ -33,24 +35,39 @@ def post(url: str, body: str, headers: dict[str, str]) -> Outcome:
         return Outcome(False, None, f"Could not look up {parts.hostname}: {error.strerror or error}")
     if not addresses or not all(_public(address) for address in addresses):
         return Outcome(False, None, f"{parts.hostname} resolves to a private address; webhooks go to public ones.")
-    seconds = settings.WEBHOOK_TIMEOUT_SECONDS
-    timeout = urllib3.Timeout(connect=seconds, read=seconds)
-    if parts.scheme == "https":
-        pool = urllib3.HTTPSConnectionPool(addresses[0], port, timeout=timeout, retries=False, cert_reqs="CERT_REQUIRED",
-                                           server_hostname=parts.hostname, assert_hostname=parts.hostname)
-    else:
-        pool = urllib3.HTTPConnectionPool(addresses[0], port, timeout=timeout, retries=False)
+    key = (parts.scheme, addresses[0], port, parts.hostname)
+    pool = (pools or {}).get(key) or _pool(parts.scheme, addresses[0], port, parts.hostname)
+    if pools is not None:
+        pools[key] = pool
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    seconds = settings.WEBHOOK_TIMEOUT_SECONDS
     try:
-        with pool:
-            response = pool.urlopen("POST", path, body=body.encode(), redirect=False, retries=False, headers={
-                "Host": parts.netloc, "Content-Type": "application/json",
-                "User-Agent": f"{settings.PRODUCT_SLUG}-webhooks", **headers})
-            response.drain_conn()
+        response = pool.urlopen("POST", path, body=body.encode(), redirect=False, retries=False, headers={
+            "Host": parts.netloc, "Content-Type": "application/json",
+            "User-Agent": f"{settings.PRODUCT_SLUG}-webhooks", **headers})
+        response.drain_conn()
     except urllib3.exceptions.TimeoutError:
         return Outcome(False, None, f"No answer within {seconds:g} s.")
     except (urllib3.exceptions.HTTPError, OSError) as error:
         return Outcome(False, None, f"Could not connect: {error.__class__.__name__}.")
+    finally:
+        if pools is None:
+            pool.close()
     if 200 <= response.status < 300:
         return Outcome(True, response.status, "")
     return Outcome(False, response.status, f"Answered HTTP {response.status}.")
+
+
+def _pool(scheme: str, address: str, port: int, hostname: str) -> urllib3.HTTPConnectionPool:
+    # Connect to the vetted address; TLS still verifies the certificate for the host name.
+    seconds = settings.WEBHOOK_TIMEOUT_SECONDS
+    timeout = urllib3.Timeout(connect=seconds, read=seconds)
+    if scheme == "https":
+        return urllib3.HTTPSConnectionPool(address, port, timeout=timeout, retries=False, cert_reqs="CERT_REQUIRED",
+                                           server_hostname=hostname, assert_hostname=hostname)
+    return urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+
+
+def close_pools(pools: dict) -> None:
+    for pool in pools.values():
+        pool.close()

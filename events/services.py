@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from tenants import audit
@@ -33,20 +32,36 @@ def event_record(*, org: Organization, actor: Actor, type: str, resource_type: s
     endpoints that want it (one drain task per endpoint, however many events a sync makes)."""
     if type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {type!r}.")
-    with transaction.atomic():
-        EventStream.objects.get_or_create(org=org)
-        stream = EventStream.objects.select_for_update().get()
-        stream.last_sequence = F("last_sequence") + 1
-        stream.save(update_fields=["last_sequence"])
-        stream.refresh_from_db(fields=["last_sequence"])
-        event = Event.objects.create(org=org, sequence=stream.last_sequence, type=type, actor_label=actor.label,
+    with transaction.atomic(savepoint=False):  # part of the caller's change: it fails with it
+        sequence, has_endpoints = _next_sequence(org)
+        event = Event.objects.create(org=org, sequence=sequence, type=type, actor_label=actor.label,
                                      resource_type=resource_type, resource_id=resource_id, data=data)
+        if not has_endpoints:
+            return event
         endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(enabled=True) if endpoint.wants(type)]
         WebhookDelivery.objects.bulk_create([WebhookDelivery(org=org, endpoint=endpoint, event=event)
                                              for endpoint in endpoints])
         for endpoint in endpoints:
             _queue_drain(org, endpoint)
     return event
+
+
+def _next_sequence(org: Organization) -> tuple[int, bool]:
+    """The org's next event number and whether it has endpoints, in one statement; the row stays locked
+    until the caller's transaction ends (the ORM has no UPDATE ... RETURNING; org_id is in the SQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE events_eventstream SET last_sequence = last_sequence + 1 WHERE org_id = %s "
+                       "RETURNING last_sequence, has_endpoints", [org.pk])
+        row = cursor.fetchone()
+    if row is None:  # the org's first event
+        EventStream.objects.get_or_create(org=org)
+        return _next_sequence(org)
+    return row[0], row[1]
+
+
+def _count_endpoints(org: Organization) -> None:
+    EventStream.objects.get_or_create(org=org)
+    EventStream.objects.update(has_endpoints=WebhookEndpoint.objects.filter(enabled=True).exists())
 
 
 def _queue_drain(org: Organization, endpoint: WebhookEndpoint) -> None:
@@ -76,6 +91,7 @@ def webhook_endpoint_create(*, org: Organization, actor: Actor, url: str,
                                    secret_encrypted=signing.encrypt(secret), secret_prefix=secret[:10])
         endpoint.full_clean(exclude=["secret_encrypted"])
         endpoint.save()
+        _count_endpoints(org)
         audit.record(org=org, actor=actor, action="webhook_endpoint.created", obj=endpoint,
                      detail={"url": endpoint.url, "event_types": endpoint.event_types})
     return endpoint, secret
@@ -91,6 +107,7 @@ def webhook_endpoint_set_enabled(*, org: Organization, actor: Actor, endpoint: W
             return endpoint
         endpoint.enabled, endpoint.disabled_reason = enabled, "" if enabled else reason
         endpoint.save(update_fields=["enabled", "disabled_reason"])
+        _count_endpoints(org)
         audit.record(org=org, actor=actor, action="webhook_endpoint.enabled" if enabled else "webhook_endpoint.disabled",
                      obj=endpoint, detail={"reason": reason} if reason else {})
         if enabled and WebhookDelivery.objects.filter(endpoint=endpoint, status=Status.PENDING).exists():
@@ -104,6 +121,7 @@ def webhook_endpoint_delete(*, org: Organization, actor: Actor, endpoint: Webhoo
         _acting_role(actor)
         audit.record(org=org, actor=actor, action="webhook_endpoint.deleted", obj=endpoint, detail={"url": endpoint.url})
         WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+        _count_endpoints(org)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -115,8 +133,9 @@ def _backoff(attempts: int) -> timedelta:
 def webhook_endpoint_drain(*, org: Organization, endpoint_id: int, now=timezone.now) -> datetime | None:
     """Send the endpoint's pending deliveries in event order, one at a time, until none is left (None),
     one fails (returns when to try again) or WEBHOOK_DRAIN_BATCH went out (returns now: the task queues
-    itself behind whatever else waits, so a sync of 10,000 changes never holds a worker for long). Runs in a task; one drain per endpoint at a time (a
-    session advisory lock: the sends are network calls, no transaction stays open across them)."""
+    itself behind whatever else waits, so a sync of 10,000 changes never holds a worker for long).
+    One drain per endpoint at a time (a session advisory lock: the sends are network calls, so no
+    transaction stays open across them); one connection per drain."""
     if not _drain_lock(endpoint_id, take=True):
         return now() + timedelta(seconds=2)  # another drain holds it; look again shortly
     try:
@@ -124,20 +143,27 @@ def webhook_endpoint_drain(*, org: Organization, endpoint_id: int, now=timezone.
         endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id, enabled=True).first()
         if endpoint is None:
             return None
-        secret = signing.decrypt(endpoint.secret_encrypted)
-        for _sent in range(settings.WEBHOOK_DRAIN_BATCH):
-            delivery = _next_pending(endpoint)
-            if delivery is None:
-                return None
-            if delivery.next_attempt and delivery.next_attempt > now():
-                return delivery.next_attempt
-            retry_at = _attempt(org, endpoint, delivery, secret, now())
-            if retry_at is not None:
-                return retry_at
-        # A batch sent: yield the worker (e-mails and domain checks queued meanwhile go first), come back.
-        return now() if _next_pending(endpoint) is not None else None
+        secret, pools = signing.decrypt(endpoint.secret_encrypted), {}
+        try:
+            return _send_batch(org, endpoint, secret, pools, now)
+        finally:
+            outgoing.close_pools(pools)
     finally:
         _drain_lock(endpoint_id, take=False)
+
+
+def _send_batch(org: Organization, endpoint: WebhookEndpoint, secret: str, pools: dict, now) -> datetime | None:
+    for _sent in range(settings.WEBHOOK_DRAIN_BATCH):
+        delivery = _next_pending(endpoint)
+        if delivery is None:
+            return None
+        if delivery.next_attempt and delivery.next_attempt > now():
+            return delivery.next_attempt
+        retry_at = _attempt(org, endpoint, delivery, secret, now(), pools)
+        if retry_at is not None:
+            return retry_at
+    # A batch sent: yield the worker (e-mails and domain checks queued meanwhile go first), come back.
+    return now() if _next_pending(endpoint) is not None else None
 
 
 def _drain_lock(endpoint_id: int, *, take: bool) -> bool:
@@ -159,9 +185,9 @@ def _next_pending(endpoint: WebhookEndpoint) -> WebhookDelivery | None:
 
 
 def _attempt(org: Organization, endpoint: WebhookEndpoint, delivery: WebhookDelivery, secret: str,
-             now: datetime) -> datetime | None:
+             now: datetime, pools: dict) -> datetime | None:
     body = json.dumps(delivery.event.payload(), separators=(",", ":"))
-    outcome = outgoing.post(endpoint.url, body, signing.signed_headers(secret, delivery.public_id, now, body))
+    outcome = outgoing.post(endpoint.url, body, signing.signed_headers(secret, delivery.public_id, now, body), pools)
     delivery.attempts += 1
     delivery.last_attempt, delivery.response_code, delivery.error = now, outcome.status, outcome.error[:255]
     if outcome.ok:

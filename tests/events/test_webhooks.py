@@ -212,3 +212,20 @@ def test_a_drain_yields_the_worker_after_a_batch(org, receiver, settings):
     assert len(receiver.delivered(secret)) == 3
     assert drain(org, endpoint, at) == at and drain(org, endpoint, at) is None
     assert [payload["id"] for payload in receiver.delivered(secret)] == [event.public_id for event in record_many]
+
+
+def test_an_event_costs_two_queries_in_an_org_without_webhooks(org, django_assert_max_num_queries):
+    record(org)  # the org's first event makes its stream
+    with django_assert_max_num_queries(2):  # the next number (row-locked) and the event
+        record(org)
+
+
+def test_an_endpoint_enabled_again_gets_the_events_after_it(org, receiver, django_capture_on_commit_callbacks):
+    endpoint, secret = endpoint_for(org, receiver.url)
+    services.webhook_endpoint_set_enabled(org=org, actor=Actor.system("test"), endpoint=endpoint, enabled=False)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        record(org, resource_id="missed")
+    services.webhook_endpoint_set_enabled(org=org, actor=Actor.system("test"), endpoint=endpoint, enabled=True)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        record(org, resource_id="seen")
+    assert [payload["resource"]["id"] for payload in receiver.delivered(secret)] == ["seen"]

@@ -35,7 +35,8 @@ DATABASE_WAIT_LIMIT = 3
 
 
 class Stack:
-    def __init__(self):
+    def __init__(self, extra_env: dict[str, str] | None = None):
+        self.extra_env = extra_env or {}
         self.database = PrivatePostgres()
         # A broker that keeps its queue across a restart, as production's must (deploy/README.md).
         self.broker = PrivateRedis(durable=True)
@@ -61,6 +62,7 @@ class Stack:
             "DATABASE_WAIT_LIMIT_SECONDS": str(DATABASE_WAIT_LIMIT),
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_directory),
+            **self.extra_env,
         }
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], cwd=REPO, env=self.env, check=True)
