@@ -446,6 +446,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
+        "EventTypeEnum": "events.models.EVENT_TYPES",
         "DomainStatusEnum": "tenants.models.Domain.Status",
         "InvitationStatusEnum": "tenants.models.Invitation.Status",
         "ApplicationStatusEnum": "oauthapps.models.Application.Status",
