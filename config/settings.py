@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "tenants",
     "oauthapps",
     "scim",
+    "scim.protocol.apps.ScimProtocolConfig",
     "events",
     "api",
 ]
