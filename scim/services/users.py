@@ -119,8 +119,8 @@ def _write(org: Organization, actor: Actor, user: ScimUser, values: UserValues) 
     """Make the locked `user` exactly `values`, writing only the columns and e-mails that differ, and
     emit user.updated / user.deactivated / user.reactivated for what changed.
 
-    The row returned carries the new fields, version and e-mails; its groups are those read under
-    the lock (callers that render it read it again).
+    The row returned carries the new fields, version and e-mails, and its groups as read under the
+    lock: it renders without a query.
     """
     before = directory_events.render("User", user)
     _check_org_rules(org, values)
