@@ -62,6 +62,23 @@ def test_user_updated_names_the_changed_attributes_sorted(scim, scim_org):
     assert event.resource_id == user["id"]
 
 
+def test_a_user_put_emits_user_updated_with_what_it_changed(scim, scim_org):
+    user = create_user(scim)
+    replaced = body_of(scim.put(f"/Users/{user['id']}", user_body("ann@example.com", displayName="Ann",
+                                                                   emails=[{"value": "ann@example.com"}])))
+    [event] = events(scim_org, "user.updated")
+    assert event.data == {"resource": replaced, "changed": ["displayName", "emails"]}
+
+
+def test_a_group_put_emits_the_member_changes_net(scim, scim_org):
+    a, b, c = make_users(scim, 3)
+    group = create_group(scim, member_ids=[a, b])
+    response = scim.put(f"/Groups/{group['id']}", group_body("Engineering", [b, c]))
+    assert response.status_code == 200, response.content
+    assert [(event.type, event.data["members"]) for event in events(scim_org)[4:]] == [
+        ("group.member_added", [c]), ("group.member_removed", [a])]
+
+
 def test_a_patch_that_changes_nothing_emits_nothing(scim, scim_org):
     user = create_user(scim)
     patch(scim, f"/Users/{user['id']}", {"op": "replace", "path": "userName", "value": user["userName"]}, status=200)
