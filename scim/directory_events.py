@@ -7,7 +7,8 @@ protocol registers its renderers here when the app registry is ready (scim.proto
 the services hand them rows whose e-mails and groups are already known: rendering costs no query,
 and each event costs the three of events.services.event_record.
 
-- user.created, user.deactivated, user.reactivated: data["resource"];
+- user.created, user.deactivated, user.reactivated: data["resource"] (a user created inactive is
+  user.created with active false);
 - user.updated, group.updated: data["resource"] and data["changed"], the SCIM attributes whose value
   changed (sorted; an extension's attributes by their full name, "urn:...:User:department");
   a write that changes nothing emits nothing, and `active` turning false (or back) is

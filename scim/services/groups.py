@@ -7,6 +7,8 @@ k member ids a request names, whatever the group's size (DESIGN.md invariant 5):
 - every write to a group first locks its row (SELECT ... FOR UPDATE), re-checks If-Match under
   that lock and raises the version by exactly one, so concurrent PATCHes of one group are
   serialised and all land (the union), and a stale If-Match is refused.
+- every write emits its directory events (scim.directory_events); member changes are one event
+  per request with the ids, net, known from the id-resolving query (no extra query per step).
 """
 
 from __future__ import annotations

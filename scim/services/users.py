@@ -7,6 +7,7 @@ PATCH of `active` leaves the e-mails alone. The org's rules (verified domains, u
 e-mail, one primary e-mail) are checked here so every caller gets them. Errors are domain errors
 (tenants.errors, ValidationError). Deactivations and reactivations are audited with the actor that
 caused them (the IdP's credential, or staff); the provisioning log covers every other SCIM write.
+Every write emits its directory event in its transaction (scim.directory_events).
 """
 
 from __future__ import annotations
