@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "tenants",
     "oauthapps",
     "scim",
+    "scim.protocol.apps.ScimProtocolConfig",
     "events",
     "api",
 ]

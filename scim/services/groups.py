@@ -7,6 +7,8 @@ k member ids a request names, whatever the group's size (DESIGN.md invariant 5):
 - every write to a group first locks its row (SELECT ... FOR UPDATE), re-checks If-Match under
   that lock and raises the version by exactly one, so concurrent PATCHes of one group are
   serialised and all land (the union), and a stale If-Match is refused.
+- every write emits its directory events (scim.directory_events); member changes are one event
+  per request with the ids, net, known from the id-resolving query (no extra query per step).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
 
@@ -23,21 +26,33 @@ from tenants.errors import Conflict
 from tenants.models import Organization
 from tenants.scoping import org_bound
 
+from .. import directory_events
 from ..models import Group, GroupMembership, ScimUser
 from ..values import GroupValues, MemberStep
 
 
-def _user_pks(public_ids: Iterable[str]) -> dict[str, int]:
-    """SCIM user id -> pk for users of the current org, in one query; any unknown id is refused."""
+def _user_pks(public_ids: Iterable[str], group: Group | None = None) -> tuple[dict[str, int], set[int]]:
+    """SCIM user id -> pk for users of the current org, and which of them are members of `group`
+    now, in one query; any unknown id is refused."""
     public_ids = set(public_ids)
     if not public_ids:
-        return {}
-    found = dict(ScimUser.objects.filter(public_id__in=public_ids).values_list("public_id", "pk"))
+        return {}, set()
+    users = ScimUser.objects.filter(public_id__in=public_ids)
+    if group is None:
+        rows = [(public_id, pk, False) for public_id, pk in users.values_list("public_id", "pk")]
+    else:
+        member = Exists(GroupMembership.objects.filter(group_id=group.pk, user_id=OuterRef("pk")))
+        rows = users.annotate(member=member).values_list("public_id", "pk", "member")
+    found, members = {}, set()
+    for public_id, pk, is_member in rows:
+        found[public_id] = pk
+        if is_member:
+            members.add(pk)
     missing = sorted(public_ids - found.keys())
     if missing:
         # The same words whether the id is another org's or never existed (invariant 1).
         raise ValidationError(f"No user of this organization has the id {missing[0]}.", code="unknown_member")
-    return found
+    return found, members
 
 
 def _check_unique(fields: dict, exclude_pk: int | None) -> None:
@@ -62,19 +77,34 @@ def _add_members(group: Group, user_pks) -> None:
     )
 
 
-def _apply_steps(group: Group, steps: list[MemberStep], pks: dict[str, int]) -> None:
+def _apply_steps(group: Group, steps: list[MemberStep], pks: dict[str, int],
+                 members_before: set[int]) -> tuple[list[str], list[str]]:
+    """Run the steps; return the ids they added and removed, net. The named users' membership is
+    followed in memory from `members_before` (no query per step); only a remove-all or a replace
+    reads the members it drops that the request didn't name (it deletes them anyway)."""
     memberships = GroupMembership.objects.filter(group_id=group.pk)
+    ids = {pk: public_id for public_id, pk in pks.items()}
+    is_member = {pk: pk in members_before for pk in ids}
+    dropped_unnamed: list[str] = []
     for step in steps:
         step_pks = [pks[public_id] for public_id in step.user_ids]
         if step.action == "add":
             _add_members(group, step_pks)
+            is_member.update(dict.fromkeys(step_pks, True))
         elif step.action == "remove":
             memberships.filter(user_id__in=step_pks).delete()
-        elif step.action == "remove_all":
-            memberships.delete()
-        else:  # replace: the new set is exactly step_pks
-            memberships.exclude(user_id__in=step_pks).delete()
-            _add_members(group, step_pks)
+            is_member.update(dict.fromkeys(step_pks, False))
+        else:  # remove_all, or replace: the new set is exactly step_pks
+            dropped_unnamed += memberships.exclude(user_id__in=list(ids)).values_list("user__public_id", flat=True)
+            if step.action == "remove_all":
+                memberships.delete()
+            else:
+                memberships.exclude(user_id__in=step_pks).delete()
+                _add_members(group, step_pks)
+            is_member = dict.fromkeys(ids, False) | dict.fromkeys(step_pks, True)
+    added = [ids[pk] for pk, now in is_member.items() if now and pk not in members_before]
+    removed = [ids[pk] for pk, now in is_member.items() if not now and pk in members_before]
+    return added, removed + dropped_unnamed
 
 
 def _clean(group: Group) -> None:
@@ -88,9 +118,11 @@ def group_create(*, org: Organization, actor: Actor, values: GroupValues) -> Gro
         group = Group(org=org, **values.fields)
         _clean(group)
         _check_unique(values.fields, exclude_pk=None)
-        pks = _user_pks(values.member_ids or [])
+        pks, _ = _user_pks(values.member_ids or [])
         Group.objects.insert_new(group, _uniqueness_race())
         _add_members(group, pks.values())
+        directory_events.resource_created(org=org, actor=actor, resource_type="Group", row=group,
+                                          members=sorted(pks))
     return group
 
 
@@ -101,14 +133,18 @@ def group_update(*, org: Organization, actor: Actor, public_id: str, fields: dic
     are checked before anything is written."""
     with transaction.atomic():
         group = Group.objects.locked_for_write(public_id, if_match, "group")
-        pks = _user_pks(public_id for step in steps for public_id in step.user_ids)
+        pks, members_before = _user_pks((public_id for step in steps for public_id in step.user_ids), group)
+        before = directory_events.render("Group", group)
         for name, value in fields.items():
             setattr(group, name, value)
         _clean(group)
         if fields:
             _check_unique(fields, exclude_pk=group.pk)
         Group.objects.write_next_version(group, fields, _uniqueness_race())
-        _apply_steps(group, steps, pks)
+        added, removed = _apply_steps(group, steps, pks, members_before)
+        directory_events.resource_updated(org=org, actor=actor, resource_type="Group", row=group, before=before)
+        directory_events.group_members_changed(org=org, actor=actor, group_id=group.public_id, added=added,
+                                               removed=removed)
     return group
 
 
@@ -126,3 +162,4 @@ def group_delete(*, org: Organization, actor: Actor, public_id: str, if_match: s
         group = Group.objects.locked_for_write(public_id, if_match, "group")
         GroupMembership.objects.filter(group_id=group.pk).delete()
         group.delete()
+        directory_events.resource_deleted(org=org, actor=actor, resource_type="Group", public_id=public_id)

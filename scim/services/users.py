@@ -7,6 +7,7 @@ PATCH of `active` leaves the e-mails alone. The org's rules (verified domains, u
 e-mail, one primary e-mail) are checked here so every caller gets them. Errors are domain errors
 (tenants.errors, ValidationError). Deactivations and reactivations are audited with the actor that
 caused them (the IdP's credential, or staff); the provisioning log covers every other SCIM write.
+Every write emits its directory event in its transaction (scim.directory_events).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tenants.models import Organization
 from tenants.scoping import org_bound
 from tenants.selectors import domains_blocking_provisioning
 
+from .. import directory_events
 from ..models import Group, GroupMembership, ScimUser, ScimUserEmail
 from ..values import UserValues
 
@@ -108,12 +110,20 @@ def _locked_user(public_id: str, if_match: str | None) -> ScimUser:
     return ScimUser.objects.with_emails_and_groups().locked_for_write(public_id, if_match, "user", no_key=True)
 
 
-def _write(org: Organization, actor: Actor, user: ScimUser, values: UserValues) -> ScimUser:
-    """Make the locked `user` exactly `values`, writing only the columns and e-mails that differ.
+def _with_email_rows(user: ScimUser, emails: list[ScimUserEmail]) -> ScimUser:
+    """The user's e-mails as with_emails_and_groups() would read them, so rendering it costs no query."""
+    user.email_rows = [[email.pk, email.value, email.display, email.type, email.primary] for email in emails]
+    return user
 
-    The row returned carries the new fields and version; its prefetched e-mails and groups are those
-    read under the lock (callers that render it read it again).
+
+def _write(org: Organization, actor: Actor, user: ScimUser, values: UserValues) -> ScimUser:
+    """Make the locked `user` exactly `values`, writing only the columns and e-mails that differ, and
+    emit user.updated / user.deactivated / user.reactivated for what changed.
+
+    The row returned carries the new fields, version and e-mails, and its groups as read under the
+    lock: it renders without a query.
     """
+    before = directory_events.render("User", user)
     _check_org_rules(org, values)
     changed = {name: value for name, value in values.fields.items() if getattr(user, name) != value}
     was_deactivated = user.active is False
@@ -127,20 +137,25 @@ def _write(org: Organization, actor: Actor, user: ScimUser, values: UserValues) 
     if not _same_emails(list(user.emails.all()), emails):
         ScimUserEmail.objects.filter(user_id=user.pk).delete()
         ScimUserEmail.objects.bulk_create(emails)
-    _follow_active(org, actor, user, was_deactivated=was_deactivated,
-                   primary_email=next((e.value for e in emails if e.primary), None))
+        _with_email_rows(user, emails)
+    transition = _follow_active(org, actor, user, was_deactivated=was_deactivated,
+                                primary_email=next((e.value for e in emails if e.primary), None))
+    directory_events.resource_updated(org=org, actor=actor, resource_type="User", row=user, before=before,
+                                      transition=transition)
     return user
 
 
 def _follow_active(org: Organization, actor: Actor, user: ScimUser, *, was_deactivated: bool,
-                   primary_email: str | None) -> None:
-    """When `active` turned false (or back), the person's access follows, and the audit log says who did it."""
+                   primary_email: str | None) -> str | None:
+    """When `active` turned false (or back), the person's access follows, and the audit log says who did it.
+    Returns what happened: "deactivated", "reactivated" or None."""
     deactivated = user.active is False
     if deactivated == was_deactivated:
-        return
+        return None
     _sync_account_access(org, user, primary_email)
-    audit.record(org=org, actor=actor, action="scim_user.deactivated" if deactivated else "scim_user.reactivated",
-                 obj=user, detail={"userName": user.user_name})
+    transition = "deactivated" if deactivated else "reactivated"
+    audit.record(org=org, actor=actor, action=f"scim_user.{transition}", obj=user, detail={"userName": user.user_name})
+    return transition
 
 
 def _sync_account_access(org: Organization, user: ScimUser, primary_email: str | None) -> int:
@@ -199,6 +214,9 @@ def scim_user_create(*, org: Organization, actor: Actor, values: UserValues) -> 
         # A user created inactive: the member with that e-mail is suspended here, as on deactivation.
         _follow_active(org, actor, user, was_deactivated=False,
                        primary_email=next((e.value for e in emails if e.primary), None))
+        user.group_rows = []
+        directory_events.resource_created(org=org, actor=actor, resource_type="User",
+                                          row=_with_email_rows(user, emails))
     return user
 
 
@@ -232,6 +250,7 @@ def scim_user_delete(*, org: Organization, actor: Actor, public_id: str, if_matc
         _leave_groups(user)
         ScimUserEmail.objects.filter(user_id=user.pk).delete()
         user.delete()
+        directory_events.resource_deleted(org=org, actor=actor, resource_type="User", public_id=public_id)
 
 
 @org_bound
@@ -242,7 +261,10 @@ def scim_user_deactivate(*, org: Organization, actor: Actor, public_id: str) -> 
         user = _locked_user(public_id, if_match=None)
         if user.active is False:
             return user
+        before = directory_events.render("User", user)
         ScimUser.objects.write_next_version(user, {"active": False}, _uniqueness_race())
         _follow_active(org, actor, user, was_deactivated=False,
                        primary_email=next((e.value for e in user.emails.all() if e.primary), None))
+        directory_events.resource_updated(org=org, actor=actor, resource_type="User", row=user, before=before,
+                                          transition="deactivated")
     return user
