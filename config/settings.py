@@ -245,6 +245,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# Webhook deliveries have their own queue and workers (`celery -A config worker -Q webhooks`): a sync of
+# 10,000 changes never queues e-mails and domain checks behind its deliveries.
+CELERY_TASK_ROUTES = {"events.tasks.deliver_webhooks": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULE: dict = {
     # Hourly, picking the domains whose last check is a day old: each domain is re-checked every
     # 24 hours and the load spreads over the day instead of arriving at once.

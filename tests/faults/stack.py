@@ -1,6 +1,6 @@
 """The production processes on loopback, on a private PostgreSQL and a private Redis that fault tests
 stop and freeze (never the shared ones): gunicorn (deploy/gunicorn.conf.py, 2 sync workers), the outbox
-relay and a Celery worker that writes e-mails to files. Plus the clients that load it.
+relay, a Celery worker that writes e-mails to files (with beat) and one for webhook deliveries. Plus the clients that load it.
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ class Stack:
             "DATABASE_WAIT_LIMIT_SECONDS": str(DATABASE_WAIT_LIMIT),
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.mail_directory),
+            # The webhook receiver of the tests is on loopback and speaks http.
+            "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "1", "WEBHOOK_ALLOW_HTTP": "1",
             **self.extra_env,
         }
         manage = [sys.executable, "manage.py"]
@@ -76,14 +78,18 @@ class Stack:
         server = self._spawn(sys.executable, "-m", "gunicorn", "config.wsgi", "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
                              "--bind", f"127.0.0.1:{port}", "--workers", "2")
         self.processes.append(start_relay(self.env, log=open(LOGS / "relay.log", "w")))
-        self._spawn(sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
-                    "--without-heartbeat", "--without-mingle", "--without-gossip", "--beat",
+        worker = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
+                  "--without-heartbeat", "--without-mingle", "--without-gossip"]
+        self._spawn(*worker, "--queues", "celery", "--hostname", "effects@%h", "--beat",
                     "--schedule", str(Path(tempfile.mkdtemp(prefix="idadmin-beat-")) / "schedule"))
+        self._spawn(*worker, "--queues", "webhooks", "--hostname", "webhooks@%h")
         wait_for_port(port, server)
 
     def _spawn(self, *command: str) -> subprocess.Popen:
         # Each process's log outlives the run, for a failing test to point at.
-        log = open(LOGS / f"{command[2] if command[1] == '-m' else Path(command[2]).name}.log", "w")
+        name = command[2] if command[1] == "-m" else Path(command[2]).name
+        queue = command[command.index("--queues") + 1] if "--queues" in command else ""
+        log = open(LOGS / f"{name}{'-' + queue if queue else ''}.log", "w")
         process = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
@@ -98,6 +104,17 @@ class Stack:
     def scim_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.demo['oauth']['scim_token']['token']}",
                 "Content-Type": "application/scim+json"}
+
+    def add_webhook_endpoint(self, url: str, event_types: list[str]) -> str:
+        """An endpoint of the demo org, made through the service; returns its signing secret."""
+        code = ("import json; from events.services import webhook_endpoint_create; "
+                "from tenants.models import Organization; from tenants.audit import Actor; "
+                f"org = Organization.objects.get(public_id={self.demo['organization']['id']!r}); "
+                f"_e, secret = webhook_endpoint_create(org=org, actor=Actor.system('fault test'), url={url!r}, "
+                f"event_types={event_types!r}); print(secret)")
+        made = subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=REPO, env=self.env,
+                              check=True, capture_output=True, text=True)
+        return made.stdout.strip().splitlines()[-1]
 
     def sql(self, query: str) -> str:
         return subprocess.run(["psql", self.database.url("idadmin"), "-Atc", query], capture_output=True, text=True,

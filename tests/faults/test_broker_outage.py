@@ -1,8 +1,9 @@
 """Redis (the Celery broker) stopped under write load against real server processes (tests/faults/stack.py):
-SCIM creates (a welcome e-mail each) and console invitations (an invitation e-mail each).
+SCIM creates (a welcome e-mail and a user.created webhook each) and console invitations (an e-mail each).
 
-Writes neither fail nor wait on the broker: their e-mails are outbox rows committed with them. Once
-the broker is back the relay publishes every row and the worker sends each e-mail exactly once.
+Writes neither fail nor wait on the broker: their e-mails and webhook drains are outbox rows committed
+with them. Once the broker is back the relay publishes every row, each e-mail goes out exactly once and
+the webhook receiver gets every event once, in order.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ OUTAGE_SECONDS = 6
 SLOWEST_WRITE_SECONDS = 1.0
 
 
-def test_broker_stopped_under_load_slows_no_write_and_every_email_goes_out_once(stack):
+def test_broker_stopped_under_load_slows_no_write_and_every_email_and_event_goes_out_once(stack):
+    from tests.events.test_webhooks import Receiver
+
+    receiver = Receiver()
+    secret = stack.add_webhook_endpoint(receiver.url, ["user.created"])
     with Load(stack, ["scim-write", "scim-write", "invite"], prefix="broker") as load:
         time.sleep(2)
         stack.broker.stop()
@@ -42,3 +47,15 @@ def test_broker_stopped_under_load_slows_no_write_and_every_email_goes_out_once(
     assert len(during) > 10, "too little load during the outage to say anything"
     assert max(during) < SLOWEST_WRITE_SECONDS
     stack.assert_each_emailed_once(expected)
+
+    # Each acknowledged create reached the webhook receiver once, signed, in the order of the events.
+    started = time.monotonic()
+    while time.monotonic() - started < 60 and len(receiver.delivered(secret)) < len(load.created):
+        time.sleep(0.5)
+    delivered = receiver.delivered(secret)
+    receiver.server.shutdown()
+    print(f"webhooks_expected={len(load.created)} delivered={len(delivered)} after={time.monotonic() - started:.1f}s")
+    user_names = [payload["data"]["resource"]["userName"] for payload in delivered]
+    assert sorted(user_names) == sorted(load.created), "a created user's event was lost or sent twice"
+    sequences = [payload["sequence"] for payload in delivered]
+    assert sequences == sorted(sequences), "events arrived out of order"
