@@ -163,6 +163,11 @@ class Stack:
                 return stored
             stored |= page
 
+    def email_sent_at(self, address: str) -> float | None:
+        """When (wall clock) the first e-mail to `address` was written, or None."""
+        times = [path.stat().st_mtime for path in self.mail_directory.iterdir() if f"To: {address}" in path.read_text()]
+        return min(times, default=None)
+
     def wait_for_emails(self, expected: set[str], seconds: float = 30) -> float:
         """Seconds until every expected address has an e-mail (or the limit passed)."""
         started = time.monotonic()
