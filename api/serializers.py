@@ -17,6 +17,19 @@ from .pagination import PageParameters
 ROLES = Membership.Role.choices
 
 
+def shown_once(base: type[serializers.ModelSerializer], field: str, help_text: str) -> type:
+    """`base` plus the secret that only the creating response carries, read from the context[field]."""
+
+    def secret(self, _instance) -> str:
+        return self.context[field]
+
+    meta = type("Meta", (base.Meta,), {"fields": [*base.Meta.fields, field],
+                                       "read_only_fields": [*base.Meta.fields, field]})
+    name = base.__name__.removesuffix("Serializer") + "WithSecretSerializer"
+    return type(name, (base,), {field: serializers.SerializerMethodField(help_text=help_text),
+                                f"get_{field}": secret, "Meta": meta, "__module__": __name__})
+
+
 # --- Organization, members, invitations, domains ---------------------------------------------------
 
 
@@ -118,15 +131,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return application.redirect_uris.split()
 
 
-class ApplicationWithSecretSerializer(ApplicationSerializer):
-    client_secret = serializers.SerializerMethodField(help_text="Shown once: only its hash is stored.")
-
-    class Meta(ApplicationSerializer.Meta):
-        fields = [*ApplicationSerializer.Meta.fields, "client_secret"]
-        read_only_fields = fields
-
-    def get_client_secret(self, application) -> str:
-        return self.context["client_secret"]
+ApplicationWithSecretSerializer = shown_once(ApplicationSerializer, "client_secret", "Shown once: only its hash is stored.")
 
 
 class ApplicationCreateSerializer(serializers.Serializer):
@@ -165,15 +170,7 @@ class ScimTokenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ScimTokenWithSecretSerializer(ScimTokenSerializer):
-    token = serializers.SerializerMethodField(help_text="Shown once: only its hash is stored.")
-
-    class Meta(ScimTokenSerializer.Meta):
-        fields = [*ScimTokenSerializer.Meta.fields, "token"]
-        read_only_fields = fields
-
-    def get_token(self, token) -> str:
-        return self.context["token"]
+ScimTokenWithSecretSerializer = shown_once(ScimTokenSerializer, "token", "Shown once: only its hash is stored.")
 
 
 class ScimTokenCreateSerializer(serializers.Serializer):
@@ -267,15 +264,8 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WebhookEndpointWithSecretSerializer(WebhookEndpointSerializer):
-    secret = serializers.SerializerMethodField(help_text="The signing secret, shown once.")
-
-    class Meta(WebhookEndpointSerializer.Meta):
-        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
-        read_only_fields = fields
-
-    def get_secret(self, endpoint) -> str:
-        return self.context["secret"]
+WebhookEndpointWithSecretSerializer = shown_once(WebhookEndpointSerializer, "secret",
+                                                 "The signing secret, shown once.")
 
 
 class WebhookEndpointCreateSerializer(serializers.Serializer):
