@@ -131,6 +131,11 @@ class ScimToken(BearerCredential):
     def generate_raw_token() -> str:
         return f"{settings.PRODUCT_SLUG}{ScimToken.RAW_MARKER}{secrets.token_urlsafe(32)}"
 
+    @property
+    def masked(self) -> str:
+        """How lists show the token: its fixed prefix and last characters, e.g. idadmin_scim_…x7Qa."""
+        return f"{settings.PRODUCT_SLUG}_scim_…{self.hint}" if self.hint else f"{settings.PRODUCT_SLUG}_scim_…"
+
 
 class ApiKey(BearerCredential):
     """An org's key for the management API (/api/v1/), sent as `Authorization: Bearer <key>`.
@@ -169,11 +174,6 @@ class ApiKey(BearerCredential):
     def prefix_of(raw: str) -> str:
         # The slug, "_api_" and 8 random characters: enough to tell keys apart, far too few to guess one.
         return raw[: len(settings.PRODUCT_SLUG) + 5 + 8]
-
-    @property
-    def masked(self) -> str:
-        """How lists show the token: its fixed prefix and last characters, e.g. idadmin_scim_…x7Qa."""
-        return f"{settings.PRODUCT_SLUG}_scim_…{self.hint}" if self.hint else f"{settings.PRODUCT_SLUG}_scim_…"
 
 
 class ExchangedCode(TenantModel):
