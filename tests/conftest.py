@@ -3,6 +3,7 @@ import pytest
 from config.celery import app as celery_app
 from tenants.models import Membership
 from tests.factories import OrganizationFactory, UserFactory, add_member
+from tests.tenants.loopback_servers import start_dns_server
 
 
 @pytest.fixture(autouse=True)
@@ -47,3 +48,23 @@ def owner(org):
 def owner_client(client, owner, org):
     client.force_login(owner)
     return client
+
+
+@pytest.fixture(scope="session")
+def _dns_server():
+    server, resolver, port = start_dns_server()
+    yield resolver, port
+    server.stop()
+
+
+@pytest.fixture
+def dns_zone(_dns_server, settings):
+    """The records a real DNS server on 127.0.0.1 answers; the product's resolver asks only it.
+    Domain checks (tests/tenants) and the browser journeys that verify a domain use it."""
+    resolver, port = _dns_server
+    resolver.records.clear()
+    resolver.queries.clear()
+    settings.DOMAIN_VERIFICATION_NAMESERVERS = ["127.0.0.1"]
+    settings.DOMAIN_VERIFICATION_DNS_PORT = port
+    settings.DOMAIN_VERIFICATION_DNS_TIMEOUT = 0.5
+    return resolver.records

@@ -87,3 +87,21 @@ def nav():
         page.locator(".console-nav").get_by_role("link", name=label, exact=True).click()
 
     return follow
+
+
+@pytest.fixture
+def page_problems():
+    """`problems = page_problems(page)`: a list that collects the page's console errors, failed requests and
+    4xx/5xx answers from then on; a test asserts it stays empty."""
+
+    def watch(page) -> list[str]:
+        problems = []
+        page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
+        # A request the next navigation cancels (the icon of a page just left) is not a failure.
+        page.on("requestfailed", lambda request: "ERR_ABORTED" not in (request.failure or "")
+                and problems.append(f"failed: {request.url} {request.failure}"))
+        page.on("response", lambda response: response.status >= 400
+                and problems.append(f"{response.status}: {response.url}"))
+        return problems
+
+    return watch

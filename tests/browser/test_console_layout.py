@@ -82,14 +82,10 @@ def _long_org():
 
 
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
-def test_every_console_page_fits_the_screen_with_the_longest_names(page, live_server, sign_in, screenshot, axe, width):
+def test_every_console_page_fits_the_screen_with_the_longest_names(page, live_server, sign_in, screenshot, axe,
+                                                                   page_problems, width):
     data = _long_org()
-    problems = []
-    page.on("console", lambda message: message.type == "error" and problems.append(f"console: {message.text}"))
-    # A request the next navigation cancels (the icon of a page just left) is not a failure.
-    page.on("requestfailed", lambda request: "ERR_ABORTED" not in (request.failure or "")
-            and problems.append(f"failed: {request.url} {request.failure}"))
-    page.on("response", lambda response: response.status >= 400 and problems.append(f"{response.status}: {response.url}"))
+    problems = page_problems(page)
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, data["owner"].email, TEST_PASSWORD)
     too_wide, inaccessible = {}, {}

@@ -1,7 +1,7 @@
 import pytest
 
 from tests.factories import UserFactory
-from tests.tenants.loopback_servers import start_dns_server, start_http_server
+from tests.tenants.loopback_servers import start_http_server
 
 
 @pytest.fixture
@@ -9,25 +9,6 @@ def staff_client(client, db):
     """Signed in to /admin/ as a superuser (staff@example.org)."""
     client.force_login(UserFactory(email="staff@example.org", is_staff=True, is_superuser=True))
     return client
-
-
-@pytest.fixture(scope="session")
-def _dns_server():
-    server, resolver, port = start_dns_server()
-    yield resolver, port
-    server.stop()
-
-
-@pytest.fixture
-def dns_zone(_dns_server, settings):
-    """The records a real DNS server on 127.0.0.1 answers; the product's resolver asks only it."""
-    resolver, port = _dns_server
-    resolver.records.clear()
-    resolver.queries.clear()
-    settings.DOMAIN_VERIFICATION_NAMESERVERS = ["127.0.0.1"]
-    settings.DOMAIN_VERIFICATION_DNS_PORT = port
-    settings.DOMAIN_VERIFICATION_DNS_TIMEOUT = 0.5
-    return resolver.records
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +21,7 @@ def _http_server():
 @pytest.fixture
 def web_files(_http_server, dns_zone, settings):
     """Files a real HTTP server on 127.0.0.1 serves, by (host, path). Production uses https; the
-    scheme and port are settings only tests change. Host names resolve through dns_zone."""
+    scheme and port are settings only tests change. Host names resolve through dns_zone (tests/conftest.py)."""
     server, port = _http_server
     server.files.clear()
     server.requests.clear()

@@ -17,6 +17,7 @@ ADMIN_BRANDING = ("Django administration", "Django site admin", "quality time", 
 def assert_product_page(response):
     body = response.content.decode()
     assert "Identity console" in body
+    assert body.count("<h1") == 1, f"not one page heading on {response.request['PATH_INFO']}"  # "Join Acme" twice
     for text in ADMIN_BRANDING:
         assert text not in body, f"{text!r} on {response.request['PATH_INFO']}"
 
