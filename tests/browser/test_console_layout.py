@@ -4,11 +4,14 @@ tests/artifacts/layout/."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from events.models import Event, WebhookDelivery
+from events.services import webhook_endpoint_create
 from oauthapps import scopes
 from oauthapps.models import Application
-from oauthapps.services import application_create, scim_token_create
+from oauthapps.services import api_key_create, application_create, scim_token_create
 from scim.models import Group, ProvisioningEvent, ScimUser
 from tenants import invitations, services
 from tenants.audit import Actor
@@ -46,6 +49,14 @@ def _long_org():
         ProvisioningEvent.objects.create(org=org, method="PATCH", path=f"/scim/v2/Users/{user.public_id}?" + "q" * 300,
                                          status=400, scim_type="invalidValue", credential_name="T" * 100,
                                          user_public_id=user.public_id)
+    endpoint, _secret = webhook_endpoint_create(org=org, actor=actor, url="https://hooks.acme.example/" + "h" * 300,
+                                                event_types=["user.created", "user.deactivated", "group.member_added"])
+    api_key_create(org=org, actor=actor, name="K" * 100, access="read", role="admin", expires=None)
+    with org_scope(org):
+        event = Event.objects.create(org=org, sequence=1, type="user.created", resource_type="User",
+                                     resource_id=user.public_id)
+        WebhookDelivery.objects.create(org=org, endpoint=endpoint, event=event, attempts=3, response_code=500,
+                                       error="Answered HTTP 500." + " r" * 100, next_attempt=timezone.now())
     removable = add_member(org, UserFactory(display_name="R" * 150))
     okta_url = reverse("console:oauth_app_detail", args=[okta.client_id])
     return {"owner": owner, "org": org, "urls": {
@@ -78,6 +89,10 @@ def _long_org():
         "choose-org": reverse("console:choose_org"),
         "invitations": reverse("console:invitations"),
         "password-change": reverse("console:password_change"),
+        "api-keys": reverse("console:api_keys"),
+        "webhooks": reverse("console:webhooks"),
+        "webhook": reverse("console:webhook_detail", args=[endpoint.public_id]),
+        "webhook-delete": reverse("console:webhook_delete", args=[endpoint.public_id]),
     }}
 
 
