@@ -86,11 +86,17 @@ def effects_redeliver(*, now: datetime, after: timedelta, batch: int = 500) -> i
         pending = list(Effect.objects.select_for_update(skip_locked=True)
                        .filter(done__isnull=True, sent__lt=now - after, created__gte=now - EFFECT_ABANDONED_AFTER)
                        .order_by("sent")[:batch])
+        sent = 0
         for effect in pending:
+            task = app.tasks.get(effect.task)
+            if task is None:  # renamed or removed since: nothing can perform it; pruned with the rest
+                log.error("%s %s pending, but no such task exists any more", effect.task, effect.key)
+                continue
             log.warning("%s %s still pending after %s: sending it again", effect.task, effect.key, now - effect.sent)
-            app.tasks[effect.task].apply_async(kwargs=effect.kwargs, task_id=effect.key)
+            task.apply_async(kwargs=effect.kwargs, task_id=effect.key)
+            sent += 1
         Effect.objects.filter(pk__in=[effect.pk for effect in pending]).update(sent=now)
-    return len(pending)
+    return sent
 
 
 def effects_prune(*, now: datetime) -> int:

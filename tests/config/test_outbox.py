@@ -125,3 +125,12 @@ def test_concurrent_duplicates_deliver_once(monkeypatch):
     for thread in threads:
         thread.join(30)
     assert [m.to for m in sent] == [["ann@example.com"]]
+
+
+def test_an_effect_of_a_task_that_no_longer_exists_is_skipped_not_fatal(db, outbox_mode):
+    now = timezone.now()
+    Effect.objects.create(key="gone", task="tenants.tasks.send_a_task_since_removed", sent=now - timedelta(minutes=10))
+    Effect.objects.create(key="kept", task=send_welcome_email.name, kwargs={"user_id": 1, "org_id": 1},
+                          sent=now - timedelta(minutes=9))
+    assert effects_redeliver(now=now, after=timedelta(minutes=5)) == 1
+    assert list(CeleryOutbox.objects.values_list("task_id", flat=True)) == ["kept"]
