@@ -16,7 +16,8 @@ and each event costs the three of events.services.event_record.
 - group.created: data["resource"] without members, and data["members"], the ids it starts with;
 - group.member_added, group.member_removed: data["id"] (the group) and data["members"], the ids
   one request added or removed, net (one event per request, however many members);
-- user.deleted, group.deleted: data["id"] only. A deleted user's groups emit no member events.
+- user.deleted, group.deleted: data["id"] only; each group a deleted user was in emits
+  group.member_removed with that user's id.
 """
 
 from __future__ import annotations

@@ -189,11 +189,14 @@ def _sync_account_access(org: Organization, user: ScimUser, primary_email: str |
     return len(account_ids)
 
 
-def _leave_groups(user: ScimUser) -> None:
-    """A deleted user leaves every group; those groups' versions rise by one."""
+def _leave_groups(user: ScimUser) -> list[str]:
+    """A deleted user leaves every group; those groups' versions rise by one. Returns their ids."""
     group_ids = GroupMembership.objects.filter(user_id=user.pk).values("group_id")
-    Group.objects.filter(pk__in=group_ids).update(version=F("version") + 1, last_modified=timezone.now())
-    GroupMembership.objects.filter(user_id=user.pk).delete()
+    left = list(Group.objects.filter(pk__in=group_ids).values_list("public_id", flat=True))
+    if left:
+        Group.objects.filter(pk__in=group_ids).update(version=F("version") + 1, last_modified=timezone.now())
+        GroupMembership.objects.filter(user_id=user.pk).delete()
+    return left
 
 
 @org_bound
@@ -247,10 +250,13 @@ def scim_user_delete(*, org: Organization, actor: Actor, public_id: str, if_matc
     """Delete the user; the groups it was in lose it and change version."""
     with transaction.atomic():
         user = _locked_user(public_id, if_match)
-        _leave_groups(user)
+        left = _leave_groups(user)
         ScimUserEmail.objects.filter(user_id=user.pk).delete()
         user.delete()
         directory_events.resource_deleted(org=org, actor=actor, resource_type="User", public_id=public_id)
+        for group_id in left:  # each group it was in says so, as a member PATCH would
+            directory_events.group_members_changed(org=org, actor=actor, group_id=group_id, added=(),
+                                                   removed=[public_id])
 
 
 @org_bound

@@ -116,6 +116,16 @@ def test_user_deleted_carries_the_id_only(scim, scim_org):
     assert (event.resource_id, event.data) == (user["id"], {"id": user["id"]})
 
 
+def test_a_deleted_user_leaves_its_groups_with_member_removed_events(scim, scim_org):
+    user = create_user(scim)
+    groups = [create_group(scim, name, member_ids=[user["id"]]) for name in ("Engineering", "Sales")]
+    create_group(scim, "Empty")
+    assert scim.delete(f"/Users/{user['id']}").status_code == 204
+    removed = events(scim_org, "group.member_removed")
+    assert sorted(event.resource_id for event in removed) == sorted(group["id"] for group in groups)
+    assert all(event.data["members"] == [user["id"]] for event in removed)
+
+
 def test_group_created_carries_the_resource_without_members_and_the_member_ids(scim, scim_org):
     ids = make_users(scim, 2)
     group = create_group(scim, member_ids=ids)
