@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from events.models import Event, WebhookDelivery
-from events.services import webhook_endpoint_create
+from events.models import WebhookDelivery
+from events.services import event_record, webhook_endpoint_create
 from oauthapps import scopes
 from oauthapps.models import Application
 from oauthapps.services import api_key_create, application_create, scim_token_create
@@ -49,12 +49,13 @@ def _long_org():
         ProvisioningEvent.objects.create(org=org, method="PATCH", path=f"/scim/v2/Users/{user.public_id}?" + "q" * 300,
                                          status=400, scim_type="invalidValue", credential_name="T" * 100,
                                          user_public_id=user.public_id)
+    # The event first, through the service (it numbers the org's stream), then the endpoint it failed to reach.
+    event = event_record(org=org, actor=actor, type="user.created", resource_type="User", resource_id=user.public_id,
+                         data={})
     endpoint, _secret = webhook_endpoint_create(org=org, actor=actor, url="https://hooks.acme.example/" + "h" * 300,
                                                 event_types=["user.created", "user.deactivated", "group.member_added"])
     api_key_create(org=org, actor=actor, name="K" * 100, access="read", role="admin", expires=None)
     with org_scope(org):
-        event = Event.objects.create(org=org, sequence=1, type="user.created", resource_type="User",
-                                     resource_id=user.public_id)
         WebhookDelivery.objects.create(org=org, endpoint=endpoint, event=event, attempts=3, response_code=500,
                                        error="Answered HTTP 500." + " r" * 100, next_attempt=timezone.now())
     removable = add_member(org, UserFactory(display_name="R" * 150))

@@ -175,12 +175,17 @@ class Stack:
             time.sleep(0.5)
         return time.monotonic() - started
 
-    def assert_each_emailed_once(self, expected: set[str]) -> None:
+    def assert_each_emailed_once(self, expected: set[str], sent_as_the_database_died: int = 0) -> None:
+        """Every expected address got its e-mail, once. When the database itself goes away, an e-mail the
+        worker had just handed to the mail server before its done-mark could commit is sent again (the
+        edge of any outbox: the mail server takes no part in our transaction): at most
+        `sent_as_the_database_died` of those, one per effects worker."""
         received = self.recipients()
         missing = expected - set(received)
         assert not missing, f"{len(missing)} e-mails lost, e.g. {sorted(missing)[:5]}; {self.outbox_state()}"
         duplicated = {address: n for address, n in received.items() if address in expected and n > 1}
-        assert not duplicated, f"{len(duplicated)} e-mails sent more than once, e.g. {list(duplicated.items())[:5]}"
+        assert len(duplicated) <= sent_as_the_database_died and all(n == 2 for n in duplicated.values()), (
+            f"{len(duplicated)} e-mails sent more than once, e.g. {list(duplicated.items())[:5]}")
 
 
 def _cookie(response, name: str) -> str:
