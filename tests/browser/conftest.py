@@ -81,10 +81,12 @@ def nav():
     """`nav(page, "Members")`: follow a console navigation link, opening the phone-width Menu first."""
 
     def follow(page, label: str):
-        menu = page.locator(".console-nav summary")
-        if menu.is_visible() and page.locator(".console-nav").get_attribute("open") is None:
-            menu.click()
-        page.locator(".console-nav").get_by_role("link", name=label, exact=True).click()
+        # console.js folds the nav at phone width once the page has loaded: look only after that.
+        page.wait_for_load_state("load")
+        link = page.locator(".console-nav").get_by_role("link", name=label, exact=True)
+        if not link.is_visible():
+            page.locator(".console-nav summary").click()
+        link.click()
 
     return follow
 
