@@ -1,6 +1,7 @@
 """One POST to a webhook endpoint, refusing private and loopback addresses (an org must not make us
-call into our own network). The host is resolved once, every address vetted, and the connection made
-to the vetted address while TLS still verifies the certificate for the host name."""
+call into our own network), with the same guard as the HTTPS domain check: the host is resolved once,
+every address vetted, and the connection made to the vetted address (tenants.domain_checks
+.pinned_connection_pool) while TLS still verifies the certificate for the host name."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
+
+from tenants.domain_checks import pinned_connection_pool
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,12 @@ def post(url: str, body: str, headers: dict[str, str], pools: dict | None = None
         return Outcome(False, None, f"Could not look up {parts.hostname}: {error.strerror or error}")
     if not addresses or not all(_public(address) for address in addresses):
         return Outcome(False, None, f"{parts.hostname} resolves to a private address; webhooks go to public ones.")
+    seconds = settings.WEBHOOK_TIMEOUT_SECONDS
     key = (parts.scheme, addresses[0], port, parts.hostname)
-    pool = (pools or {}).get(key) or _pool(parts.scheme, addresses[0], port, parts.hostname)
+    pool = (pools or {}).get(key) or pinned_connection_pool(parts.scheme, addresses[0], port, parts.hostname, seconds)
     if pools is not None:
         pools[key] = pool
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    seconds = settings.WEBHOOK_TIMEOUT_SECONDS
     try:
         response = pool.urlopen("POST", path, body=body.encode(), redirect=False, retries=False, headers={
             "Host": parts.netloc, "Content-Type": "application/json",
@@ -56,16 +59,6 @@ def post(url: str, body: str, headers: dict[str, str], pools: dict | None = None
     if 200 <= response.status < 300:
         return Outcome(True, response.status, "")
     return Outcome(False, response.status, f"Answered HTTP {response.status}.")
-
-
-def _pool(scheme: str, address: str, port: int, hostname: str) -> urllib3.HTTPConnectionPool:
-    # Connect to the vetted address; TLS still verifies the certificate for the host name.
-    seconds = settings.WEBHOOK_TIMEOUT_SECONDS
-    timeout = urllib3.Timeout(connect=seconds, read=seconds)
-    if scheme == "https":
-        return urllib3.HTTPSConnectionPool(address, port, timeout=timeout, retries=False, cert_reqs="CERT_REQUIRED",
-                                           server_hostname=hostname, assert_hostname=hostname)
-    return urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
 
 
 def close_pools(pools: dict) -> None:

@@ -12,7 +12,7 @@ from config.celery import app
 from tenants import selectors as tenant_selectors
 from tenants.effects import EffectTask
 from tenants.models import Organization
-from tenants.scoping import all_orgs_scope
+from tenants.scoping import all_orgs_scope, org_scope
 
 from . import services
 from .models import Event, WebhookDelivery, WebhookEndpoint
@@ -33,7 +33,7 @@ def deliver_webhooks(*, endpoint_id: int, org_id: int) -> None:
         return
     if retry_at is None:
         return
-    with transaction.atomic(), all_orgs_scope():
+    with transaction.atomic(), org_scope(org):
         if WebhookEndpoint.objects.filter(pk=endpoint_id, drain_queued=False).update(drain_queued=True):
             deliver_webhooks.apply_async(kwargs={"endpoint_id": endpoint_id, "org_id": org_id}, eta=retry_at)
 
@@ -56,8 +56,8 @@ def drain_overdue_webhooks() -> int:
 @shared_task(base=EffectTask)
 def send_webhook_disabled_email(*, endpoint_id: int, org_id: int) -> None:
     org = Organization.objects.get(pk=org_id)
-    with all_orgs_scope():
-        endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id, org=org).first()
+    with org_scope(org):
+        endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id).first()
     owners = tenant_selectors.org_owner_emails(org=org)
     if endpoint is None or endpoint.enabled or not owners:
         return

@@ -139,19 +139,24 @@ def _is_public(address: str) -> bool:
     return settings.DOMAIN_VERIFICATION_HTTP_ALLOW_PRIVATE_ADDRESSES or ipaddress.ip_address(address).is_global
 
 
-def _connection_pool(domain: str, address: str) -> urllib3.HTTPConnectionPool:
-    # Connect to the address we resolved and vetted (not a second lookup that could answer
-    # differently), while TLS still verifies the certificate for the domain name.
-    scheme = settings.DOMAIN_VERIFICATION_HTTP_SCHEME
-    seconds = settings.DOMAIN_VERIFICATION_HTTP_TIMEOUT
+def pinned_connection_pool(scheme: str, address: str, port: int, hostname: str,
+                           seconds: float) -> urllib3.HTTPConnectionPool:
+    """A pool that connects to `address`, the one we resolved and vetted (not a second lookup that could
+    answer differently), while TLS still verifies the certificate for `hostname`. Shared with the
+    webhook calls (events.outgoing)."""
     timeout = urllib3.Timeout(connect=seconds, read=seconds)
-    port = settings.DOMAIN_VERIFICATION_HTTP_PORT or (443 if scheme == "https" else 80)
     if scheme == "https":
         return urllib3.HTTPSConnectionPool(
             address, port, timeout=timeout, retries=False, cert_reqs="CERT_REQUIRED",
-            server_hostname=domain, assert_hostname=domain,
+            server_hostname=hostname, assert_hostname=hostname,
         )
     return urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False)
+
+
+def _connection_pool(domain: str, address: str) -> urllib3.HTTPConnectionPool:
+    scheme = settings.DOMAIN_VERIFICATION_HTTP_SCHEME
+    port = settings.DOMAIN_VERIFICATION_HTTP_PORT or (443 if scheme == "https" else 80)
+    return pinned_connection_pool(scheme, address, port, domain, settings.DOMAIN_VERIFICATION_HTTP_TIMEOUT)
 
 
 def _get(pool: urllib3.HTTPConnectionPool, domain: str, path: str) -> urllib3.BaseHTTPResponse:

@@ -47,8 +47,9 @@ class EffectTask(Task):
         key = self.request.id or uuid.uuid4().hex
         try:
             with transaction.atomic():
-                Effect.objects.get_or_create(key=key, defaults={"task": self.name, "kwargs": kwargs})
-                effect = Effect.objects.select_for_update().get(key=key)
+                # Locked as read (or as inserted): a concurrent duplicate waits here until this one ends.
+                effect, _ = Effect.objects.select_for_update().get_or_create(
+                    key=key, defaults={"task": self.name, "kwargs": kwargs})
                 if effect.done is not None:
                     log.info("%s %s already done: duplicate delivery skipped", self.name, key)
                     return None
