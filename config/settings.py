@@ -278,17 +278,7 @@ MONITORING_METRICS_ENABLED = bool(MONITORING_STATSD_HOST)
 # Counters live in Redis (tenants.rate_limits); the demo without Redis counts in memory.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
 RATE_LIMIT_REDIS_URL = os.environ.get("RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "rate_limits": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": RATE_LIMIT_REDIS_URL,
-        "KEY_PREFIX": "rl",
-        # A Redis outage must cost a request milliseconds, not seconds.
-        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-    } if RATE_LIMIT_REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
-}
-RATELIMIT_USE_CACHE = "rate_limits"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # SCIM, averaged over 10 s: Entra sends up to ~25 requests/s per tenant, Okta bursts during imports.
 # Staff set an org's own figure (Organization.scim_requests_per_second) in /admin/.
 SCIM_RATE_PER_CREDENTIAL = int(os.environ.get("SCIM_RATE_PER_CREDENTIAL", "100"))  # per second
