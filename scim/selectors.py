@@ -43,22 +43,26 @@ def _found(row, public_id: str):
 
 def _page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, start_index: int, count: int
              ) -> tuple[int, list]:
-    """One page of `rows` (a queryset of `model`) matching `condition`, and how many match (an SQL COUNT).
+    """One page of `rows` (a queryset of `model`) matching `condition`, and how many match (an SQL COUNT
+    unless the page itself tells).
 
     In id order (the default) the OFFSET walks ids alone, an index-only scan of (org_id, id), and only
     the page's rows are read from the table: PostgreSQL never fetches, and throws away, the rows before it.
     """
     matching = model.objects.all() if condition is None else model.objects.filter(condition)
-    total = matching.count()
-    if count == 0 or start_index > total:
-        return total, []
+    if count == 0:
+        return matching.count(), []
     offset = start_index - 1
     if ordering == ["id"]:
         page_ids = matching.order_by("id").values("id")[offset:offset + count]
-        return total, list(rows.filter(pk__in=page_ids).order_by("id"))
-    if condition is not None:
-        rows = rows.filter(condition)
-    return total, list(rows.order_by(*ordering)[offset:offset + count])
+        page = list(rows.filter(pk__in=page_ids).order_by("id"))
+    else:
+        page = list((rows if condition is None else rows.filter(condition)).order_by(*ordering)[offset:offset + count])
+    # A page that ends short is the last one and says how many match, as long as it reached any: an eq
+    # filter is answered without a COUNT.
+    if 0 < len(page) < count or (offset == 0 and not page):
+        return offset + len(page), page
+    return matching.count(), page
 
 
 # --- users -----------------------------------------------------------------------------------------
@@ -78,7 +82,8 @@ def scim_user_get(*, org: Organization, public_id: str) -> ScimUser:
 @org_bound
 def scim_users_page(*, org: Organization, condition: Q | None, ordering: list, start_index: int, count: int
                     ) -> tuple[int, list[ScimUser]]:
-    """(how many users match, one page of them with e-mails and groups): three queries and a COUNT."""
+    """(how many users match, one page of them with e-mails and groups): one query, and a COUNT unless
+    the page is the last."""
     return _page_of(ScimUser, ScimUser.objects.with_emails_and_groups(), condition=condition, ordering=ordering,
                     start_index=start_index, count=count)
 
