@@ -222,6 +222,8 @@ def _seed(cursor, *, users: int, orgs: int, interleave: bool) -> dict:
     _copy(cursor, "scim_groupmembership", ["org_id", "group_id", "user_id"],
           ((str(big_org), str(group), str(user)) for group, user in memberships), len(memberships))
 
+    # The COPY ran with triggers off (replica role): the per-org user counts they keep are filled here.
+    cursor.execute("INSERT INTO scim_usercount (org_id, delta) SELECT org_id, count(*) FROM scim_scimuser GROUP BY org_id")
     for table in ("scim_scimuser", "scim_scimuseremail"):
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     return {"users": users, "orgs": orgs, "interleave": interleave, "big_org_users": len(big_users),

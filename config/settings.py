@@ -254,6 +254,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reverify-due-domains": {"task": "tenants.tasks.reverify_due_domains", "schedule": 3600.0},
     "clear-expired-oauth-tokens": {"task": "oauthapps.tasks.clear_expired_oauth_tokens", "schedule": 3600.0},
     "scim-prune-provisioning-log": {"task": "scim.tasks.prune_provisioning_log", "schedule": 24 * 3600},
+    "scim-compact-user-counts": {"task": "scim.tasks.compact_user_counts", "schedule": 60.0},
     "redeliver-pending-effects": {"task": "tenants.tasks.redeliver_pending_effects",
                                   "schedule": float(os.environ.get("EFFECT_SWEEP_SECONDS", "60"))},
     "prune-effects": {"task": "tenants.tasks.prune_effects", "schedule": 24 * 3600},

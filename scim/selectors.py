@@ -13,9 +13,9 @@ unique index serves: no COUNT(*) over the org and no deep OFFSET, so page 4,000 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Lower
 
 from tenants.errors import NotFound
@@ -23,7 +23,7 @@ from tenants.models import Organization
 from tenants.prepared_queries import PreparedQuery
 from tenants.scoping import org_bound
 
-from .models import Group, GroupMembership, ProvisioningEvent, ScimUser
+from .models import Group, GroupMembership, ProvisioningEvent, ScimUser, UserCount
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 50
@@ -41,17 +41,18 @@ def _found(row, public_id: str):
     return row
 
 
-def _page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, start_index: int, count: int
-             ) -> tuple[int, list]:
-    """One page of `rows` (a queryset of `model`) matching `condition`, and how many match (an SQL COUNT
-    unless the page itself tells).
+def _page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, start_index: int, count: int,
+             total_of_all: Callable[[], int] | None = None) -> tuple[int, list]:
+    """One page of `rows` (a queryset of `model`) matching `condition`, and how many match: an SQL COUNT
+    (or `total_of_all()` without a condition) unless the page itself tells.
 
     In id order (the default) the OFFSET walks ids alone, an index-only scan of (org_id, id), and only
     the page's rows are read from the table: PostgreSQL never fetches, and throws away, the rows before it.
     """
     matching = model.objects.all() if condition is None else model.objects.filter(condition)
+    total = total_of_all if condition is None and total_of_all is not None else matching.count
     if count == 0:
-        return matching.count(), []
+        return total(), []
     offset = start_index - 1
     if ordering == ["id"]:
         page_ids = matching.order_by("id").values("id")[offset:offset + count]
@@ -62,7 +63,7 @@ def _page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, star
     # filter is answered without a COUNT.
     if 0 < len(page) < count or (offset == 0 and not page):
         return offset + len(page), page
-    return matching.count(), page
+    return total(), page
 
 
 # --- users -----------------------------------------------------------------------------------------
@@ -85,7 +86,13 @@ def scim_users_page(*, org: Organization, condition: Q | None, ordering: list, s
     """(how many users match, one page of them with e-mails and groups): one query, and a COUNT unless
     the page is the last."""
     return _page_of(ScimUser, ScimUser.objects.with_emails_and_groups(), condition=condition, ordering=ordering,
-                    start_index=start_index, count=count)
+                    start_index=start_index, count=count, total_of_all=lambda: scim_user_count(org=org))
+
+
+@org_bound
+def scim_user_count(*, org: Organization) -> int:
+    """How many users the org has, from the trigger-kept deltas (UserCount): no COUNT over its users."""
+    return UserCount.objects.aggregate(total=Sum("delta"))["total"] or 0
 
 
 @org_bound
