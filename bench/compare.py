@@ -65,7 +65,8 @@ def _user_names(public_ids: list[str]) -> list[str]:
 
 def _peer_plan(ours: dict, url: str, port: int, group_size: int, token: str) -> dict:
     """Our plan, translated to the peer's ids by userName (the same users, in the same order, so one
-    random draw picks the same user on both sides); its groups restored to their seeded members."""
+    random draw picks the same user on both sides); its groups restored to their seeded members. A
+    sampled user the peer lacks (created on our side outside a compare run) leaves both plans."""
     with psycopg.connect(url) as connection:
         groups = dict(connection.execute("SELECT name, id FROM stock_group WHERE name = ANY(%s)",
                                          [[BIG_GROUP, SMALL_GROUP]]).fetchall())
@@ -78,6 +79,7 @@ def _peer_plan(ours: dict, url: str, port: int, group_size: int, token: str) -> 
         names = [user["userName"] for user in ours["users"]] + big_names + small_names
         ids = dict(connection.execute("SELECT username, scim_id FROM stock_user WHERE username = ANY(%s)",
                                       [names]).fetchall())
+    ours["users"] = [user for user in ours["users"] if user["userName"] in ids]
     return {
         **ours, "port": port, "token": token,
         "users": [{**user, "id": ids[user["userName"]]} for user in ours["users"]],
