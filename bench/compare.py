@@ -12,11 +12,12 @@ where either side answered an error has no ratio. Writes bench/results/compare-<
 from __future__ import annotations
 
 import os
-import secrets
+import subprocess
+import sys
 
 import psycopg
 
-from bench.run import (dataset, free_port, measure, plan_for_big_org, report_header, start_gunicorn, start_ours,
+from bench.run import (ROOT, dataset, free_port, measure, plan_for_big_org, report_header, start_gunicorn, start_ours,
                        take_token, wait_for, write_report)
 from bench.seed import BIG_GROUP, SMALL_GROUP, seed_database, seeded_groups
 
@@ -110,12 +111,13 @@ def compare_bench(*, users: int, group_size: int, duration: float, workers: int,
     plan = plan_for_big_org(ours_port, group_size)
     plan["remove_members_by_value"] = True  # the one member-removal shape django-scim2 implements (Entra's)
     counts = dataset()
-    peer_token = secrets.token_urlsafe(24)
+    peer_env = {"DJANGO_SETTINGS_MODULE": "bench.stock.settings", "STOCK_DATABASE_URL": stock_url}
+    peer_token = subprocess.run([sys.executable, "-m", "bench.stock.auth"], cwd=ROOT, env={**os.environ, **peer_env},
+                                capture_output=True, text=True, check=True).stdout.strip()
     peer = _peer_plan(plan, stock_url, peer_port, group_size, peer_token)
     servers = [start_ours(ours_port, workers)]
     try:
-        servers.append(start_gunicorn("bench.stock.wsgi", peer_port, workers, {
-            "DJANGO_SETTINGS_MODULE": "bench.stock.settings", "STOCK_BENCH_TOKEN": peer_token}))
+        servers.append(start_gunicorn("bench.stock.wsgi", peer_port, workers, peer_env))
         wait_for(ours_port, servers[0])
         wait_for(peer_port, servers[1], {"Authorization": f"Bearer {peer_token}"})
         plan["token"] = take_token(plan)

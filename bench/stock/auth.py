@@ -1,30 +1,30 @@
-"""The peer's authentication: one bearer token compared in memory.
+"""The peer's authentication, as django-scim2's README prescribes: it implements none and lets an earlier
+middleware authenticate request.user ("OAuth 2 implemented with bearer token"); here django-oauth-toolkit's
+OAuth2TokenMiddleware, which looks the access token up on every request, as ours does.
 
-django-scim2 implements no authentication: its view decorator (SCIMAuthCheckMiddleware) answers 401
-unless an earlier middleware set an authenticated request.user. A real integrator would look a token up
-(django-oauth-toolkit: a query per request); this stand-in costs nothing, which flatters the peer.
+`python -m bench.stock.auth` issues the bench's token (printed on stdout), to a seeded user.
 """
 
-import hmac
 
-from django.conf import settings
+def issue_token() -> str:
+    import secrets
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+    from oauth2_provider.models import get_access_token_model, get_application_model
+
+    application = get_application_model().objects.create(
+        name="bench", client_type="confidential", authorization_grant_type="client-credentials")
+    raw = secrets.token_urlsafe(32)
+    get_access_token_model().objects.create(
+        user=get_user_model().objects.order_by("id").first(), application=application, token=raw,
+        expires=timezone.now() + timedelta(hours=2), scope="read write")
+    return raw
 
 
-class ServiceAccount:
-    is_authenticated = True
-    is_anonymous = False
+if __name__ == "__main__":
+    import django
 
-
-SERVICE_ACCOUNT = ServiceAccount()
-
-
-class BearerTokenMiddleware:
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.expected = f"Bearer {settings.STOCK_BENCH_TOKEN}".encode()
-
-    def __call__(self, request):
-        presented = request.headers.get("Authorization", "").encode()
-        if settings.STOCK_BENCH_TOKEN and hmac.compare_digest(presented, self.expected):
-            request.user = SERVICE_ACCOUNT
-        return self.get_response(request)
+    django.setup()
+    print(issue_token())

@@ -11,12 +11,13 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"  # our ids are bigint too
 
-INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "django_scim", "bench.stock"]
+INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "oauth2_provider", "django_scim", "bench.stock"]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "bench.stock.auth.BearerTokenMiddleware",
+    "oauth2_provider.middleware.OAuth2TokenMiddleware",  # bench.stock.auth
 ]
+AUTHENTICATION_BACKENDS = ["oauth2_provider.backends.OAuth2Backend"]
 ROOT_URLCONF = "bench.stock.urls"
 AUTH_USER_MODEL = "stock.User"
 # Tables come from `migrate --run-syncdb` (bench.stock.seed): a bench project keeps no migration files.
@@ -35,13 +36,10 @@ DATABASES["default"]["OPTIONS"] = {
 # Read by deploy/gunicorn.conf.py's request hooks, which both servers share (config.database_deadline).
 DATABASE_WAIT_LIMIT_SECONDS = 6.0
 
-# The bearer token the bench's client sends (bench.stock.auth).
-STOCK_BENCH_TOKEN = os.environ.get("STOCK_BENCH_TOKEN", "")
-
 SCIM_SERVICE_PROVIDER = {
     "NETLOC": "localhost",
     "AUTHENTICATION_SCHEMES": [
-        {"type": "oauthbearertoken", "name": "Bearer token", "description": "A static bearer token (bench only)"},
+        {"type": "oauth2", "name": "OAuth 2", "description": "OAuth 2 bearer tokens (django-oauth-toolkit)"},
     ],
     "USER_ADAPTER": "bench.stock.adapters.BenchSCIMUser",
     "GROUP_ADAPTER": "bench.stock.adapters.BenchSCIMGroup",
