@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 
 from tenants.errors import NotFound
 from tenants.models import Organization
@@ -78,6 +79,21 @@ _USER_WITH_EMAILS_AND_GROUPS = PreparedQuery(
 def scim_user_get(*, org: Organization, public_id: str) -> ScimUser:
     """The user with this id, with its e-mails and groups (one query)."""
     return _found(_USER_WITH_EMAILS_AND_GROUPS.first(public_id=public_id), public_id)
+
+
+# Okta's and Entra's lookups before each create (scim.protocol.filters.one_equality), compiled once.
+_USERS_EQUAL = {
+    "user_name": PreparedQuery(lambda value: ScimUser.objects.with_emails_and_groups().filter(
+        Exact(Lower("user_name"), value))),
+    "external_id": PreparedQuery(lambda value: ScimUser.objects.with_emails_and_groups().filter(external_id=value)),
+}
+
+
+@org_bound
+def scim_users_equal(*, org: Organization, field: str, value: str) -> list[ScimUser]:
+    """The users whose lower(userName) or externalId (`field`) equals `value`, with e-mails and groups:
+    at most one, by the org's unique constraints."""
+    return _USERS_EQUAL[field].all(value=value)
 
 
 @org_bound

@@ -50,6 +50,7 @@ class _Compiled:
         self.init_list = [column[0].target.attname for column in select[self.model_columns]]
         self.related_populators = get_related_populators(klass_info, select, self.db)
         self.annotations = list(self.compiler.annotation_col_map.items())
+        self.converters = self.compiler.get_converters([column[0] for column in select[:self.compiler.col_count]])
 
     def run(self, org_id: int | None, values: dict) -> list:
         params = [values[item] if kind == "value" else org_id if kind == "org" else item for kind, item in self.slots]
@@ -57,7 +58,7 @@ class _Compiled:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
         instances = []
-        for row in self.compiler.results_iter([rows]):  # the queryset's converters, as Django applies them
+        for row in self.compiler.apply_converters(rows, self.converters) if self.converters else rows:
             instance = self.model.from_db(self.db, self.init_list, row[self.model_columns])
             for populator in self.related_populators:
                 populator.populate(row, instance)

@@ -93,7 +93,9 @@ EVERYONE = "filter=userName%20sw%20%22plan%22&"  # all 300 of the org's users, c
     (EVERYONE + "startIndex=301&count=10", 300, 0, True),    # past the end: counted
     (EVERYONE + "count=0", 300, 0, True),
     ("filter=userName%20eq%20%22nobody%22", 0, 0, False),
-    ("filter=userName%20eq%20%22plan7@example.com%22&startIndex=2", 1, 0, True),
+    ("filter=userName%20eq%20%22plan7@example.com%22&startIndex=2", 1, 0, False),  # the IdPs' lookup: at most one
+    ("filter=userName%20eq%20%22plan7@example.com%22%20or%20userName%20eq%20%22plan8@example.com%22&startIndex=3",
+     2, 0, True),
     ("startIndex=1&count=100", 300, 100, False),  # no filter: the org's kept count (test_user_counts.py)
 ])
 def test_total_results_is_exact_with_or_without_a_count_query(scim, users, query, total, shown, counted):
