@@ -69,6 +69,7 @@ class ScimView(View):
     def dispatch(self, request, *args, **kwargs):
         started = time.monotonic()
         principal = scim_request = None
+        recorded = []  # the log's row, once written inside a successful write's transaction
         try:
             method = request.method.upper()
             if method not in self.endpoint.operations:
@@ -90,13 +91,18 @@ class ScimView(View):
                 address=request.META.get("REMOTE_ADDR"), read_body=lambda: request.body,
                 declared_length=request.headers.get("Content-Length"),
             )
+            def record_with_the_write(result: ScimResult) -> None:
+                self._record(request, principal.org, principal.credential_name, scim_request, result, started)
+                recorded.append(result)
+
             with org_scope(principal.org) if principal is not None else nullcontext():
-                result = respond(self.endpoint, scim_request)
+                result = respond(self.endpoint, scim_request, before_commit=record_with_the_write)
         except ScimError as error:
             result = error_result(error)
         except RequestDataTooBig:
             result = error_result(ScimError(413, "The request body is too large."))
         except Exception as error:
+            recorded.clear()  # if the write's commit failed, its log row went with it
             if database_unavailable(error):
                 log.warning("SCIM request refused: the database is unavailable (%s: %s)", type(error).__name__,
                             str(error).strip().splitlines()[0] if str(error).strip() else "")
@@ -105,7 +111,7 @@ class ScimView(View):
             else:
                 log.exception("SCIM request failed")
                 result = error_result(ScimError(500, "The server could not complete this request."))
-        if principal is not None:
+        if principal is not None and not recorded:
             self._record(request, principal.org, principal.credential_name, scim_request, result, started)
         elif result.status == 401:
             refused = refused_scim_token(request)
@@ -118,10 +124,10 @@ class ScimView(View):
         # A 404 names an id that is not this org's: it is in the path, not on any user's history.
         touched = scim_request if scim_request is not None and result.status != 404 else None
         try:
-            # A transaction of its own (a savepoint inside a test's): a failed INSERT must not poison an
-            # outer one. A read's row commits without waiting for the WAL flush (issue 14: the flush was a
-            # quarter of a GET's time); PostgreSQL crashing in the next ~0.6 s (3 x wal_writer_delay) is the
-            # one way to lose it. A write's row waits for the flush, as the write itself did.
+            # A transaction of its own, or a savepoint inside a successful write's (or a test's): a failed
+            # INSERT must not poison an outer one. A read's row commits without waiting for the WAL flush
+            # (issue 14: the flush was a quarter of a GET's time); PostgreSQL crashing in the next ~0.6 s
+            # (3 x wal_writer_delay) is the one way to lose it. A write's row commits with the write.
             with transaction.atomic():
                 if request.method in ("GET", "HEAD"):
                     asynchronous_commit()

@@ -238,3 +238,29 @@ def test_a_reads_log_row_commits_asynchronously_and_a_writes_does_not(scim):
     asynchronous = "SET LOCAL synchronous_commit = off"
     assert asynchronous not in write
     assert read.index(asynchronous) == next(n for n, sql in enumerate(read) if "scim_provisioningevent" in sql) - 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writes_log_row_commits_in_the_writes_own_transaction(scim, scim_org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        user_id = created(scim)["id"]
+    statements = [query["sql"].split(" ", 1)[0] for query in captured.captured_queries]
+    log_insert = next(n for n, query in enumerate(captured.captured_queries)
+                      if 'INSERT INTO "scim_provisioningevent"' in query["sql"])
+    user_insert = next(n for n, query in enumerate(captured.captured_queries)
+                       if 'INSERT INTO "scim_scimuser"' in query["sql"])
+    # one transaction, one COMMIT (and one WAL flush) for the user and its log row (the welcome e-mail's
+    # effect, run eagerly after that commit, has its own)
+    assert user_insert < log_insert < statements.index("COMMIT", user_insert)
+    with org_scope(scim_org):
+        assert ProvisioningEvent.objects.get(method="POST").user_public_id == user_id
+
+
+def test_a_refused_writes_row_is_still_logged(scim, scim_org):
+    created(scim)
+    assert scim.post("/Users", user_body("ann@example.com")).status_code == 409
+    with org_scope(scim_org):
+        assert list(ProvisioningEvent.objects.order_by("created").values_list("status", flat=True)) == [201, 409]

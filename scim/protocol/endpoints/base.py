@@ -171,13 +171,20 @@ class Endpoint:
 DOMAIN_ERRORS = (ValidationError, Conflict, NotFound, PreconditionFailed)
 
 
-def respond(endpoint: Endpoint, request: ScimRequest) -> ScimResult:
+def respond(endpoint: Endpoint, request: ScimRequest,
+            before_commit: Callable[[ScimResult], None] | None = None) -> ScimResult:
     """Run `endpoint`'s handler for the request's method. SCIM errors and the directory's domain
-    errors become SCIM error results here, the one place they are translated (scim_error_from)."""
+    errors become SCIM error results here, the one place they are translated (scim_error_from).
+
+    A write runs in one transaction; `before_commit(result)` runs inside it once the write succeeded (the
+    provisioning log's row rides on the write's commit instead of paying for its own)."""
     in_one_transaction = endpoint.writes_in_one_transaction and request.method != "GET"
     try:
         with transaction.atomic() if in_one_transaction else nullcontext():
-            return endpoint.handler(request.method)(request)
+            result = endpoint.handler(request.method)(request)
+            if in_one_transaction and before_commit is not None:
+                before_commit(result)
+            return result
     except (ScimError, *DOMAIN_ERRORS) as error:
         return error_result(scim_error_from(error))
 
