@@ -44,6 +44,7 @@ def main(argv=None) -> None:
     run.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     run.add_argument("--only", default="", help="comma-separated scenario names")
     run.add_argument("--label", default="", help="a word for the results file name")
+    run.add_argument("--pgbouncer", action="store_true", help="gunicorn reaches PostgreSQL through PgBouncer (transaction mode)")
     webhooks = commands.add_parser("webhooks", help="a burst of events to a webhook receiver, and an e-mail meanwhile")
     webhooks.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args(argv)
@@ -58,7 +59,7 @@ def main(argv=None) -> None:
         from bench.run import run_bench
 
         run_bench(duration=args.duration, clients=args.clients, workers=args.workers,
-                  only=[name for name in args.only.split(",") if name], label=args.label)
+                  only=[name for name in args.only.split(",") if name], label=args.label, pgbouncer=args.pgbouncer)
     elif args.command == "webhooks":
         from bench.webhooks import run_webhook_burst
 
