@@ -1,4 +1,4 @@
-"""`python -m bench seed|run|webhooks`: the SCIM benchmark (bench/README.md).
+"""`python -m bench seed|run|dbwork|webhooks`: the SCIM benchmark (bench/README.md).
 
 Runs from the repository root against its own database, whose name must start with idadmin_bench
 (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/idadmin_bench): `seed --reset` drops it.
@@ -45,6 +45,7 @@ def main(argv=None) -> None:
     run.add_argument("--only", default="", help="comma-separated scenario names")
     run.add_argument("--label", default="", help="a word for the results file name")
     run.add_argument("--pgbouncer", action="store_true", help="gunicorn reaches PostgreSQL through PgBouncer (transaction mode)")
+    commands.add_parser("dbwork", help="statements and database ms per request, scenario by scenario (in-process)")
     webhooks = commands.add_parser("webhooks", help="a burst of events to a webhook receiver, and an e-mail meanwhile")
     webhooks.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args(argv)
@@ -60,6 +61,13 @@ def main(argv=None) -> None:
 
         run_bench(duration=args.duration, clients=args.clients, workers=args.workers,
                   only=[name for name in args.only.split(",") if name], label=args.label, pgbouncer=args.pgbouncer)
+    elif args.command == "dbwork":
+        import django
+
+        django.setup()
+        from bench.dbwork import measure_database_work
+
+        measure_database_work()
     elif args.command == "webhooks":
         from bench.webhooks import run_webhook_burst
 
