@@ -1,7 +1,9 @@
-"""`python -m bench seed|run|dbwork|webhooks`: the SCIM benchmark (bench/README.md).
+"""`python -m bench seed|run|compare|dbwork|webhooks`: the SCIM benchmark (bench/README.md).
 
 Runs from the repository root against its own database, whose name must start with idadmin_bench
 (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/idadmin_bench): `seed --reset` drops it.
+`compare` uses two of its own (DATABASE_URL, default idadmin_bench_cmp, and STOCK_DATABASE_URL, default
+idadmin_bench_stock, for the django-scim2 peer) and reseeds either when it lacks the asked shape.
 """
 
 import argparse
@@ -11,6 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/idadmin_bench"
+COMPARE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/idadmin_bench_cmp"
+STOCK_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/idadmin_bench_stock"
 
 
 def bench_environment() -> dict:
@@ -24,10 +28,14 @@ def bench_environment() -> dict:
     }
     env.update({key: value for key, value in os.environ.items() if key in env})
     env.update({"DEBUG": "0", "DJANGO_SETTINGS_MODULE": "config.settings"})
-    name = env["DATABASE_URL"].rsplit("/", 1)[1]
+    _check_bench_database(env["DATABASE_URL"])
+    return env
+
+
+def _check_bench_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
     if not name.startswith("idadmin_bench"):
         sys.exit(f"bench: refusing database {name!r}: a bench database's name starts with idadmin_bench.")
-    return env
 
 
 def main(argv=None) -> None:
@@ -45,11 +53,23 @@ def main(argv=None) -> None:
     run.add_argument("--only", default="", help="comma-separated scenario names")
     run.add_argument("--label", default="", help="a word for the results file name")
     run.add_argument("--pgbouncer", action="store_true", help="gunicorn reaches PostgreSQL through PgBouncer (transaction mode)")
+    compare = commands.add_parser("compare", help="ours and stock django-scim2 side by side, alternated request by request")
+    compare.add_argument("--users", type=int, default=20_000, help="users of the one org, on both sides")
+    compare.add_argument("--group-size", type=int, default=5_000, help="members of the big group")
+    compare.add_argument("--duration", type=float, default=5.0, help="seconds per scenario")
+    compare.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, each server")
+    compare.add_argument("--only", default="", help="comma-separated scenario names")
+    compare.add_argument("--label", default="", help="a word for the results file name")
+    compare.add_argument("--reset", action="store_true", help="reseed both databases first")
     commands.add_parser("dbwork", help="statements and database ms per request, scenario by scenario (in-process)")
     webhooks = commands.add_parser("webhooks", help="a burst of events to a webhook receiver, and an e-mail meanwhile")
     webhooks.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args(argv)
 
+    if args.command == "compare":
+        os.environ.setdefault("DATABASE_URL", COMPARE_DATABASE_URL)
+        os.environ.setdefault("STOCK_DATABASE_URL", STOCK_DATABASE_URL)
+        _check_bench_database(os.environ["STOCK_DATABASE_URL"])
     os.environ.update(bench_environment())
     sys.path.insert(0, str(ROOT))
     if args.command == "seed":
@@ -61,6 +81,11 @@ def main(argv=None) -> None:
 
         run_bench(duration=args.duration, clients=args.clients, workers=args.workers,
                   only=[name for name in args.only.split(",") if name], label=args.label, pgbouncer=args.pgbouncer)
+    elif args.command == "compare":
+        from bench.compare import compare_bench
+
+        compare_bench(users=args.users, group_size=args.group_size, duration=args.duration, workers=args.workers,
+                      only=[name for name in args.only.split(",") if name], label=args.label, reset=args.reset)
     elif args.command == "dbwork":
         import django
 

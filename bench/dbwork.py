@@ -36,9 +36,9 @@ def measure_database_work() -> list[dict]:
     from django.test import Client
 
     from bench.load import Requests
-    from bench.run import _plan
+    from bench.run import plan_for_big_org
 
-    plan = _plan(port=443)
+    plan = plan_for_big_org(port=443)
     client = Client(SERVER_NAME="127.0.0.1")
     basic = base64.b64encode(f"{plan['client_id']}:{plan['client_secret']}".encode()).decode()
     response = client.post("/oauth/v2/token", urlencode({"grant_type": "client_credentials"}), secure=True,

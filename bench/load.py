@@ -1,8 +1,11 @@
-"""The load driver: `python -m bench.load <plan.json>` runs one scenario and prints its timings as JSON.
+"""The load driver: `python -m bench.load <spec.json>` runs one scenario and prints its timings as JSON.
 
 A separate process from the server and from the bench's own Django: `clients` threads, each with one
 HTTP/1.1 connection (http.client, reconnecting when gunicorn's sync workers close it), send requests
 back to back for `duration` seconds. Latency is measured per request, connect included.
+
+With two plans (`python -m bench compare`), one client alternates request by request between the two
+servers, drawing the same request for both, and keeps each pair's times.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ class Requests:
     def list_first(self):
         return "GET", f"{SCIM}/Users?startIndex=1&count=100", None
 
+    def list_first_50(self):
+        return "GET", f"{SCIM}/Users?startIndex=1&count=50", None
+
     def list_deep(self):
         return "GET", f"{SCIM}/Users?startIndex={self.plan['deep_index']}&count=100", None
 
@@ -60,8 +66,12 @@ class Requests:
         key = f"{group}:{member}"
         present = self.toggles.get(key, True)
         self.toggles[key] = not present
-        operation = {"op": "remove", "path": f'members[value eq "{member}"]'} if present else {
-            "op": "add", "path": "members", "value": [{"value": member}]}
+        if not present:
+            operation = {"op": "add", "path": "members", "value": [{"value": member}]}
+        elif self.plan.get("remove_members_by_value"):  # Entra's shape, the only one django-scim2 removes with
+            operation = {"op": "remove", "path": "members", "value": [{"value": member}]}
+        else:
+            operation = {"op": "remove", "path": f'members[value eq "{member}"]'}
         return "PATCH", f"{SCIM}/Groups/{group}", {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [operation]}
 
@@ -95,26 +105,36 @@ class Requests:
         return getattr(self, self.rng.choices(names, weights)[0])()
 
 
+def _headers(plan: dict) -> dict:
+    return {"Authorization": f"Bearer {plan['token']}", "X-Forwarded-Proto": "https",
+            "Content-Type": "application/scim+json", "Accept": "application/scim+json"}
+
+
+def send(connection: http.client.HTTPConnection, headers: dict, request: tuple) -> tuple[float, int, bytes]:
+    """One request: (milliseconds, status, body); a failed connection is status 599, never dropped."""
+    method, path, body = request
+    payload = json.dumps(body).encode() if body is not None else None
+    started = time.perf_counter()
+    try:
+        connection.request(method, path, payload, headers)
+        response = connection.getresponse()
+        content = response.read()
+        status = response.status
+    except (OSError, http.client.HTTPException):
+        connection.close()
+        content, status = b"", 599
+    return (time.perf_counter() - started) * 1000, status, content
+
+
 def client(plan: dict, scenario: str, index: int, deadline: float, limit: int, out: list, statuses: dict, lock):
     requests = Requests(plan, seed=f"{limit}-{index}")  # warm-up and measurement create different users
     connection = http.client.HTTPConnection(plan["host"], plan["port"], timeout=60)
-    headers = {"Authorization": f"Bearer {plan['token']}", "X-Forwarded-Proto": "https",
-               "Content-Type": "application/scim+json", "Accept": "application/scim+json"}
+    headers = _headers(plan)
     timings = []
     try:
         while time.monotonic() < deadline and len(timings) < limit:
-            method, path, body = getattr(requests, scenario)()
-            payload = json.dumps(body).encode() if body is not None else None
-            started = time.perf_counter()
-            try:
-                connection.request(method, path, payload, headers)
-                response = connection.getresponse()
-                response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                status = 599  # counted as an error, never dropped
-            timings.append((time.perf_counter() - started) * 1000)
+            elapsed, status, _ = send(connection, headers, getattr(requests, scenario)())
+            timings.append(elapsed)
             with lock:
                 statuses[status] = statuses.get(status, 0) + 1
     except Exception:  # the client itself failed (a bad plan): an error, and the run goes on without it
@@ -148,21 +168,82 @@ def drive(plan: dict, scenario: str, clients: int, duration: float, limit: int) 
     if any(thread.is_alive() for thread in threads) or not timings:
         raise SystemExit(f"bench.load: {scenario} made no requests")
     elapsed = time.monotonic() - started
-    timings.sort()
-    errors = sum(count for status, count in statuses.items() if status >= 400)
+    return {"scenario": scenario, "clients": clients, "seconds": round(elapsed, 2),
+            "requests_per_second": round(len(timings) / elapsed, 1) if elapsed else 0.0,
+            **summary(timings, statuses)}
+
+
+def summary(timings: list[float], statuses: dict[int, int]) -> dict:
+    timings = sorted(timings)
     return {
-        "scenario": scenario, "clients": clients, "requests": len(timings), "seconds": round(elapsed, 2),
-        "requests_per_second": round(len(timings) / elapsed, 1) if elapsed else 0.0,
+        "requests": len(timings),
         "p50_ms": round(percentile(timings, 0.50), 2), "p95_ms": round(percentile(timings, 0.95), 2),
         "p99_ms": round(percentile(timings, 0.99), 2), "max_ms": round(timings[-1], 2) if timings else 0.0,
-        "errors": errors, "statuses": {str(status): count for status, count in sorted(statuses.items())},
+        "errors": sum(count for status, count in statuses.items() if status >= 400),
+        "statuses": {str(status): count for status, count in sorted(statuses.items())},
+    }
+
+
+def answer_shape(content: bytes) -> dict:
+    """What two servers' answers to the same GET must agree on: result counts, a group's member count."""
+    try:
+        document = json.loads(content)
+    except ValueError:
+        return {"json": False}
+    if not isinstance(document, dict):
+        return {"json": False}
+    shape = {key: document[key] for key in ("totalResults", "itemsPerPage", "userName", "displayName") if key in document}
+    if "members" in document:
+        shape["members"] = len(document["members"])
+    return shape
+
+
+def alternate(plans: list[dict], scenario: str, duration: float, limit: int) -> dict:
+    """`limit` pairs at most, for `duration` seconds: each pair sends the same request (drawn from each
+    plan's aligned sample: same seed, same indexes) to the first server, then to the second."""
+    sides = [(Requests(plan, seed=f"{limit}"), http.client.HTTPConnection(plan["host"], plan["port"], timeout=60),
+              _headers(plan)) for plan in plans]
+    timings: list[list[float]] = [[] for _ in plans]
+    statuses: list[dict[int, int]] = [{} for _ in plans]
+    ratios, shapes = [], []
+    started = time.monotonic()
+    try:
+        while time.monotonic() < started + duration and len(ratios) < limit:
+            pair = []
+            for index, (requests, connection, headers) in enumerate(sides):
+                request = getattr(requests, scenario)()
+                elapsed, status, content = send(connection, headers, request)
+                timings[index].append(elapsed)
+                statuses[index][status] = statuses[index].get(status, 0) + 1
+                if len(shapes) < len(plans):  # the first pair's answers
+                    shapes.append(answer_shape(content) if request[0] == "GET" else {"success": 200 <= status < 300})
+                pair.append((elapsed, status))
+            (first, first_status), (second, second_status) = pair
+            ratios.append(second / first if first_status < 400 and second_status < 400 else None)
+    finally:
+        for _, connection, _ in sides:
+            connection.close()
+    # A pair where either server failed has no ratio, and then neither has the scenario: an error is
+    # reported as such, never as a speed.
+    valid = sorted(ratio for ratio in ratios if ratio is not None)
+    complete = bool(valid) and len(valid) == len(ratios)
+    return {
+        "scenario": scenario, "pairs": len(ratios), "seconds": round(time.monotonic() - started, 2),
+        "sides": [summary(side_timings, side_statuses) for side_timings, side_statuses in zip(timings, statuses)],
+        "ratio_median": round(percentile(valid, 0.50), 2) if complete else None,
+        "ratio_p25": round(percentile(valid, 0.25), 2) if complete else None,
+        "ratio_p75": round(percentile(valid, 0.75), 2) if complete else None,
+        "shapes": shapes, "shapes_agree": len(shapes) == 2 and shapes[0] == shapes[1],
     }
 
 
 def main() -> None:
     with open(sys.argv[1]) as file:
         spec = json.load(file)
-    result = drive(spec["plan"], spec["scenario"], spec["clients"], spec["duration"], spec["limit"])
+    if "plans" in spec:
+        result = alternate(spec["plans"], spec["scenario"], spec["duration"], spec["limit"])
+    else:
+        result = drive(spec["plan"], spec["scenario"], spec["clients"], spec["duration"], spec["limit"])
     print(json.dumps(result))
 
 

@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+from bench.seed import BIG_GROUP_SIZE
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 
@@ -48,13 +50,13 @@ WARMUP_REQUESTS = 20
 MAX_REQUESTS_PER_CLIENT = 5000
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _plan(port: int) -> dict:
+def plan_for_big_org(port: int, big_group_size: int = BIG_GROUP_SIZE) -> dict:
     """Sample data from the bench database, and a fresh client-credentials app for the big org."""
     import django
 
@@ -79,7 +81,7 @@ def _plan(port: int) -> dict:
         application, secret = application_create(
             org=org, actor=Actor.system(), grant_type=Application.GRANT_CLIENT_CREDENTIALS,
             name=f"bench {datetime.now(timezone.utc):%Y%m%d%H%M%S}", scopes=list(scopes.MANAGED_USERS))
-    members = _restore_seeded_groups(org.pk, big.pk, small.pk)
+    members = _restore_seeded_groups(org.pk, big.pk, small.pk, big_group_size)
     rng = random.Random(14)
     return {
         "host": "127.0.0.1", "port": port, "org_users": org_users,
@@ -92,19 +94,18 @@ def _plan(port: int) -> dict:
     }
 
 
-def _restore_seeded_groups(org_id: int, big_id: int, small_id: int) -> dict[int, list[str]]:
+def _restore_seeded_groups(org_id: int, big_id: int, small_id: int, big_group_size: int) -> dict[int, list[str]]:
     """Both groups back to the members the seed gave them (a run's member PATCHes leave some out), and
     up to 2,000 of each group's members for the PATCH scenarios."""
     from django.db import connection
 
-    from bench.seed import BIG_GROUP_SIZE
+    from bench.seed import seeded_groups
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, public_id FROM scim_scimuser WHERE org_id = %s AND user_name NOT LIKE 'bench.%%' "
-                       "ORDER BY id LIMIT %s", [org_id, BIG_GROUP_SIZE + 10])
-        rows = cursor.fetchall()
-        big_rows = rows[:BIG_GROUP_SIZE]
-        seeded = {big_id: big_rows, small_id: rows[len(big_rows):len(big_rows) + 10] or rows[:10]}
+                       "ORDER BY id LIMIT %s", [org_id, big_group_size + 10])
+        big_rows, small_rows = seeded_groups(cursor.fetchall(), big_group_size)
+        seeded = {big_id: big_rows, small_id: small_rows}
         for group_id, group_rows in seeded.items():
             cursor.execute("INSERT INTO scim_groupmembership (org_id, group_id, user_id) "
                            "SELECT %s, %s, unnest(%s::bigint[]) ON CONFLICT DO NOTHING",
@@ -112,7 +113,7 @@ def _restore_seeded_groups(org_id: int, big_id: int, small_id: int) -> dict[int,
     return {group_id: [public_id for _, public_id in group_rows[:2000]] for group_id, group_rows in seeded.items()}
 
 
-def _dataset() -> dict:
+def dataset() -> dict:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -126,26 +127,30 @@ def _dataset() -> dict:
     return counts
 
 
-def _server(port: int, workers: int, database_env: dict) -> subprocess.Popen:
-    env = {**os.environ, **database_env}
-    env.update({
-        "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers),
+def start_gunicorn(app: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    """`app` under gunicorn with deploy/gunicorn.conf.py (sync workers, its hooks) on a loopback port."""
+    env = {**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    return subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), app, "-c",
+                             str(ROOT / "deploy" / "gunicorn.conf.py")], cwd=ROOT, env=env)
+
+
+def start_ours(port: int, workers: int, database_env: dict | None = None) -> subprocess.Popen:
+    return start_gunicorn("config.wsgi", port, workers, {**(database_env or {}),
         "PUBLIC_BASE_URL": f"https://127.0.0.1:{port}", "TRUST_X_FORWARDED_PROTO": "1",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         # The limits stay on (their Redis round trips are part of every request), high enough not to bite.
         "SCIM_RATE_PER_CREDENTIAL": "1000000", "SCIM_RATE_PER_ORG": "1000000", "TOKEN_RATE_PER_CLIENT": "1000",
     })
-    return subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-c",
-                             str(ROOT / "deploy" / "gunicorn.conf.py")], cwd=ROOT, env=env)
 
 
-def _wait_for(port: int, server: subprocess.Popen) -> None:
+def wait_for(port: int, server: subprocess.Popen, headers: dict | None = None) -> None:
     for _ in range(150):
         if server.poll() is not None:
             sys.exit("bench run: gunicorn exited")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/scim/v2/ServiceProviderConfig", headers={"X-Forwarded-Proto": "https"})
+            connection.request("GET", "/scim/v2/ServiceProviderConfig",
+                               headers={"X-Forwarded-Proto": "https", **(headers or {})})
             if connection.getresponse().status == 200:
                 return
         except OSError:
@@ -203,7 +208,7 @@ def _pgbouncer_version() -> str:
     return subprocess.run([PGBOUNCER, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
 
 
-def _token(plan: dict) -> str:
+def take_token(plan: dict) -> str:
     """An access token from the real token endpoint (client credentials, HTTP Basic)."""
     basic = base64.b64encode(f"{plan['client_id']}:{plan['client_secret']}".encode()).decode()
     connection = http.client.HTTPConnection(plan["host"], plan["port"], timeout=10)
@@ -217,10 +222,10 @@ def _token(plan: dict) -> str:
     return body["access_token"]
 
 
-def _drive(plan: dict, scenario: str, clients: int, duration: float, limit: int) -> dict:
+def drive(spec: dict) -> dict:
+    """bench.load in its own process, for the spec its main() reads."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
-        json.dump({"plan": plan, "scenario": scenario, "clients": clients, "duration": duration, "limit": limit},
-                  file)
+        json.dump(spec, file)
     try:
         result = subprocess.run([sys.executable, "-m", "bench.load", file.name], cwd=ROOT, capture_output=True,
                                 text=True, check=True)
@@ -229,7 +234,13 @@ def _drive(plan: dict, scenario: str, clients: int, duration: float, limit: int)
     return json.loads(result.stdout)
 
 
-def _commit() -> str:
+def measure(spec: dict, description: str, *, warmup: int, limit: int) -> dict:
+    """A short warm-up (every worker warm, plans cached), then the measured drive."""
+    drive({**spec, "limit": warmup})
+    return {**drive({**spec, "limit": limit}), "description": description}
+
+
+def commit() -> str:
     def git(*args):
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
 
@@ -244,24 +255,37 @@ def print_table(results: list[dict]) -> None:
               f"{row['p50_ms']:>8} {row['p95_ms']:>8} {row['p99_ms']:>8} {row['errors']:>6}")
 
 
+def report_header() -> dict:
+    """What every results file starts with: the commit, when, and the machine (the load average tells a
+    busy machine's figures from an idle one's)."""
+    return {"commit": commit(), "taken": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "platform": platform.platform(),
+                        "python": platform.python_version()}}
+
+
+def write_report(kind: str, label: str, report: dict) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{kind}-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}{'-' + label if label else ''}.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwritten {out.relative_to(ROOT)}")
+
+
 def run_bench(*, duration: float, clients: int, workers: int, only: list[str], label: str, pgbouncer: bool) -> dict:
-    port = _free_port()
-    plan = _plan(port)
-    dataset = _dataset()
+    port = free_port()
+    plan = plan_for_big_org(port)
+    counts = dataset()
     pooler_files = Path(tempfile.mkdtemp(prefix="bench-pgbouncer-"))
-    pooler, database_env = _pgbouncer(_free_port(), pooler_files) if pgbouncer else (None, {})
-    server = _server(port, workers, database_env)
+    pooler, database_env = _pgbouncer(free_port(), pooler_files) if pgbouncer else (None, {})
+    server = start_ours(port, workers, database_env)
     try:
-        _wait_for(port, server)
-        plan["token"] = _token(plan)
+        wait_for(port, server)
+        plan["token"] = take_token(plan)
         results = []
         for name, scenario_clients, description in SCENARIOS:
             if only and name not in only:
                 continue
-            scenario_clients = scenario_clients or clients
-            _drive(plan, name, scenario_clients, duration, WARMUP_REQUESTS)  # both workers warm, plans cached
-            row = _drive(plan, name, scenario_clients, duration, MAX_REQUESTS_PER_CLIENT)
-            row["description"] = description
+            spec = {"plan": plan, "scenario": name, "clients": scenario_clients or clients, "duration": duration}
+            row = measure(spec, description, warmup=WARMUP_REQUESTS, limit=MAX_REQUESTS_PER_CLIENT)
             results.append(row)
             print(f"{name:<20} p50 {row['p50_ms']:>8} ms  p95 {row['p95_ms']:>8} ms  {row['requests_per_second']:>7}/s"
                   f"  errors {row['errors']}", flush=True)
@@ -273,17 +297,12 @@ def run_bench(*, duration: float, clients: int, workers: int, only: list[str], l
             pooler.wait(30)
         shutil.rmtree(pooler_files)
     print_table(results)
-    RESULTS.mkdir(exist_ok=True)
     report = {
-        "commit": _commit(), "taken": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg(), "platform": platform.platform(),
-                    "python": platform.python_version()},
+        **report_header(),
         "server": {"gunicorn_workers": workers, "worker_class": "sync", "debug": False,
                    "pooler": f"{_pgbouncer_version()}, transaction mode, pool of {PGBOUNCER_POOL_SIZE}" if pgbouncer else None},
-        "dataset": dataset, "org_users": plan["org_users"], "duration_per_scenario_s": duration,
+        "dataset": counts, "org_users": plan["org_users"], "duration_per_scenario_s": duration,
         "scenarios": results,
     }
-    out = RESULTS / f"run-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}{'-' + label if label else ''}.json"
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"\nwritten {out.relative_to(ROOT)}")
+    write_report("run", label, report)
     return report

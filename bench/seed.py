@@ -13,6 +13,7 @@ import hashlib
 import io
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import psycopg
@@ -38,6 +39,18 @@ LAST = ["smith", "jones", "garcia", "muller", "rossi", "kim", "nguyen", "silva",
 
 def user_name(org_index: int, k: int) -> str:
     return f"{FIRST[k % 64]}.{LAST[(k // 64) % 64]}.{k}@org{org_index}.example"
+
+
+def person(org_index: int, k: int) -> tuple[str, str, str, str, bool]:
+    """(given name, family name, userName, externalId, active) of the k-th user of an org: the one data
+    shape both bench seeds (ours, and bench.stock's django-scim2 peer) write."""
+    return (FIRST[k % 64].title(), LAST[(k // 64) % 64].title(), user_name(org_index, k), f"ext-{k}", k % 10 != 9)
+
+
+def seeded_groups(big_org_users: list[int], big_group_size: int) -> tuple[list[int], list[int]]:
+    """The members of the big group (the org's first users) and of the 10-member one (ten past them)."""
+    big = big_org_users[:big_group_size]
+    return big, big_org_users[len(big):len(big) + 10] or big_org_users[:10]
 
 
 def public_id(prefix: str, n: int) -> str:
@@ -85,7 +98,7 @@ class Progress:
         sys.stderr.write(f"  {time.monotonic() - self.started:.1f} s\n")
 
 
-def _copy(cursor, table: str, columns: list[str], rows, total: int) -> None:
+def copy_rows(cursor, table: str, columns: list[str], rows, total: int) -> None:
     """COPY rows (tuples of already-escaped text fields) into `table`, CHUNK rows per write."""
     progress = Progress(table.removeprefix("scim_"), total)
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
@@ -104,7 +117,7 @@ def _copy(cursor, table: str, columns: list[str], rows, total: int) -> None:
     progress.finish()
 
 
-def _recreate_database(url: str) -> None:
+def recreate_database(url: str) -> None:
     base, name = url.rsplit("/", 1)
     with psycopg.connect(base + "/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -118,11 +131,40 @@ def _ensure_database(url: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def seed_database(*, users: int, orgs: int, interleave: bool, reset: bool) -> dict:
+@contextmanager
+def bulk_load(url: str):
+    """A cursor for COPY, committed (synchronously) on the way out."""
+    with psycopg.connect(url) as connection:
+        # The settings' 10 s statement_timeout is for web requests: a COPY of a million rows takes longer.
+        connection.execute("SET statement_timeout = 0")
+        # The rows are consistent by construction: skip the deferred foreign-key checks (one trigger per
+        # row at commit, which took 30 times as long as the COPY itself).
+        connection.execute("SET session_replication_role = replica")
+        yield connection.cursor()
+        commit_started = time.monotonic()
+        connection.commit()
+        print(f"commit {time.monotonic() - commit_started:.1f} s", file=sys.stderr)
+
+
+def vacuum_analyze(url: str, tables: list[str]) -> None:
+    """As autovacuum would in production: statistics, and a visibility map for index-only scans (which
+    VACUUM sets only for rows whose commit is flushed: bulk_load commits synchronously for that)."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("SET statement_timeout = 0")
+        vacuum_started = time.monotonic()
+        for table in tables:
+            connection.execute(f"VACUUM ANALYZE {table}")
+        visible, pages = connection.execute(
+            "SELECT relallvisible, relpages FROM pg_class WHERE relname = %s", [tables[0]]).fetchone()
+        print(f"vacuum analyze {time.monotonic() - vacuum_started:.1f} s; {visible:,} of {pages:,} {tables[0]} pages "
+              "all-visible (index-only scans need them)", file=sys.stderr)
+
+
+def seed_database(*, users: int, orgs: int, interleave: bool, reset: bool, big_group_size: int = BIG_GROUP_SIZE) -> dict:
     import os
 
     url = os.environ["DATABASE_URL"]
-    (_recreate_database if reset else _ensure_database)(url)
+    (recreate_database if reset else _ensure_database)(url)
     import django
 
     django.setup()
@@ -130,40 +172,22 @@ def seed_database(*, users: int, orgs: int, interleave: bool, reset: bool) -> di
 
     call_command("migrate", verbosity=0)
     started = time.monotonic()
-    with psycopg.connect(url) as connection:
-        # The settings' 10 s statement_timeout is for web requests: a COPY of a million rows takes longer.
-        connection.execute("SET statement_timeout = 0")
-        # The rows are consistent by construction: skip the deferred foreign-key checks (one trigger per
-        # row at commit, which took 30 times as long as the COPY itself).
-        connection.execute("SET session_replication_role = replica")
-        cursor = connection.cursor()
+    with bulk_load(url) as cursor:
         if cursor.execute("SELECT 1 FROM scim_scimuser LIMIT 1").fetchone():
             sys.exit("bench seed: the database already holds users; add --reset to start over.")
-        dataset = _seed(cursor, users=users, orgs=orgs, interleave=interleave)
-        commit_started = time.monotonic()
-        connection.commit()
-        print(f"commit {time.monotonic() - commit_started:.1f} s", file=sys.stderr)
+        dataset = _seed(cursor, users=users, orgs=orgs, interleave=interleave, big_group_size=big_group_size)
     from django.db import connections
 
     connections.close_all()  # no session of ours may hold back the horizon VACUUM marks pages visible by
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("SET statement_timeout = 0")
-        # As autovacuum would in production: statistics, and a visibility map for index-only scans (which
-        # VACUUM sets only for rows whose commit is flushed: the COPY commits synchronously for that).
-        vacuum_started = time.monotonic()
-        for table in ("scim_scimuser", "scim_scimuseremail", "scim_group", "scim_groupmembership", "tenants_organization"):
-            connection.execute(f"VACUUM ANALYZE {table}")
-        visible, pages = connection.execute(
-            "SELECT relallvisible, relpages FROM pg_class WHERE relname = 'scim_scimuser'").fetchone()
-        print(f"vacuum analyze {time.monotonic() - vacuum_started:.1f} s; {visible:,} of {pages:,} user pages "
-              "all-visible (index-only scans need them)", file=sys.stderr)
+    vacuum_analyze(url, ["scim_scimuser", "scim_scimuseremail", "scim_group", "scim_groupmembership",
+                         "tenants_organization"])
     dataset["seconds"] = round(time.monotonic() - started, 1)
     print(f"seeded {users:,} users in {orgs:,} orgs ({'interleaved' if interleave else 'contiguous'}) "
           f"in {dataset['seconds']} s")
     return dataset
 
 
-def _seed(cursor, *, users: int, orgs: int, interleave: bool) -> dict:
+def _seed(cursor, *, users: int, orgs: int, interleave: bool, big_group_size: int) -> dict:
     now = datetime.now(timezone.utc).isoformat()
     org_rows = [(public_id("OR", index), BIG_ORG_NAME if index == 0 else f"Bench {index:04d}") for index in range(orgs)]
     from tenants.models import Organization
@@ -191,21 +215,20 @@ def _seed(cursor, *, users: int, orgs: int, interleave: bool) -> dict:
             user_id = n + 1
             if org_index == 0:
                 big_users.append(user_id)
-            first, last = FIRST[k % 64], LAST[(k // 64) % 64]
-            name = user_name(org_index, k)
+            first, last, name, external_id, active = person(org_index, k)
             names[n] = name
-            display = f"{first.title()} {last.title()}"
-            yield (str(user_id), str(org_ids[org_index]), public_id("US", n), f"ext-{k}", name, display, last.title(),
-                   first.title(), "", "", "", display, "", "", "", "", "", "", "f" if k % 10 == 9 else "t", "[]", "[]",
+            display = f"{first} {last}"
+            yield (str(user_id), str(org_ids[org_index]), public_id("US", n), external_id, name, display, last,
+                   first, "", "", "", display, "", "", "", "", "", "", "t" if active else "f", "[]", "[]",
                    str(k), "", "", "", "Engineering" if k % 3 else "Sales", "", "", now, now, "1")
 
-    _copy(cursor, "scim_scimuser", user_columns, user_rows(), users)
+    copy_rows(cursor, "scim_scimuser", user_columns, user_rows(), users)
 
     def email_rows():
         for n, org_index in enumerate(layout):
             yield str(n + 1), str(org_ids[org_index]), str(n + 1), names[n], "work", "t", ""
 
-    _copy(cursor, "scim_scimuseremail", ["id", "org_id", "user_id", "value", "type", "\"primary\"", "display"],
+    copy_rows(cursor, "scim_scimuseremail", ["id", "org_id", "user_id", "value", "type", "\"primary\"", "display"],
           email_rows(), users)
 
     big_org = org_ids[0]
@@ -215,13 +238,13 @@ def _seed(cursor, *, users: int, orgs: int, interleave: bool) -> dict:
             "INSERT INTO scim_group (org_id, public_id, external_id, display_name, created, last_modified, version) "
             "VALUES (%s, %s, %s, %s, now(), now(), 1) RETURNING id",
             [big_org, public_id("GR", index), f"ext-group-{index}", display_name]).fetchone()[0])
-    # The big group takes the big org's first users; the small one ten users past them.
-    big_members = big_users[:BIG_GROUP_SIZE]
-    small_members = big_users[len(big_members):len(big_members) + 10] or big_users[:10]
+    big_members, small_members = seeded_groups(big_users, big_group_size)
     memberships = [(group_ids[0], user) for user in big_members] + [(group_ids[1], user) for user in small_members]
-    _copy(cursor, "scim_groupmembership", ["org_id", "group_id", "user_id"],
+    copy_rows(cursor, "scim_groupmembership", ["org_id", "group_id", "user_id"],
           ((str(big_org), str(group), str(user)) for group, user in memberships), len(memberships))
 
+    # The COPY ran with triggers off (replica role): the per-org user counts they keep are filled here.
+    cursor.execute("INSERT INTO scim_usercount (org_id, delta) SELECT org_id, count(*) FROM scim_scimuser GROUP BY org_id")
     for table in ("scim_scimuser", "scim_scimuseremail"):
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
     return {"users": users, "orgs": orgs, "interleave": interleave, "big_org_users": len(big_users),

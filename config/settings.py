@@ -265,6 +265,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reverify-due-domains": {"task": "tenants.tasks.reverify_due_domains", "schedule": 3600.0},
     "clear-expired-oauth-tokens": {"task": "oauthapps.tasks.clear_expired_oauth_tokens", "schedule": 3600.0},
     "scim-prune-provisioning-log": {"task": "scim.tasks.prune_provisioning_log", "schedule": 24 * 3600},
+    "scim-compact-user-counts": {"task": "scim.tasks.compact_user_counts", "schedule": 60.0},
     "redeliver-pending-effects": {"task": "tenants.tasks.redeliver_pending_effects",
                                   "schedule": float(os.environ.get("EFFECT_SWEEP_SECONDS", "60"))},
     "prune-effects": {"task": "tenants.tasks.prune_effects", "schedule": 24 * 3600},
@@ -289,17 +290,7 @@ MONITORING_METRICS_ENABLED = bool(MONITORING_STATSD_HOST)
 # Counters live in Redis (tenants.rate_limits); the demo without Redis counts in memory.
 RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
 RATE_LIMIT_REDIS_URL = os.environ.get("RATE_LIMIT_REDIS_URL", CELERY_BROKER_URL if CELERY_BROKER_URL.startswith("redis") else "")
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "rate_limits": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": RATE_LIMIT_REDIS_URL,
-        "KEY_PREFIX": "rl",
-        # A Redis outage must cost a request milliseconds, not seconds.
-        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-    } if RATE_LIMIT_REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
-}
-RATELIMIT_USE_CACHE = "rate_limits"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # SCIM, averaged over 10 s: Entra sends up to ~25 requests/s per tenant, Okta bursts during imports.
 # Staff set an org's own figure (Organization.scim_requests_per_second) in /admin/.
 SCIM_RATE_PER_CREDENTIAL = int(os.environ.get("SCIM_RATE_PER_CREDENTIAL", "100"))  # per second

@@ -16,6 +16,7 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 
 from tenants.audit import Actor
+from tenants.prepared_queries import PreparedQuery
 
 from .models import ApiKey, Application, ScimToken, hash_bearer_token
 from .selectors import api_key_acting_role
@@ -90,21 +91,28 @@ def refused_scim_token(request: HttpRequest) -> ScimToken | None:
     )
 
 
-def _live_credential(model, hash_field: str, raw: str):
+def _live_credential_query(model, hash_field: str) -> PreparedQuery:
+    return PreparedQuery(lambda digest: model.objects.unscoped_for_credential_lookup().select_related("org")
+                         .filter(**{hash_field: digest}, revoked__isnull=True)[:1])
+
+
+# Every SCIM request and management API call looks its credential up: compiled once (issue 14).
+_LIVE_CREDENTIAL = {ScimToken: _live_credential_query(ScimToken, "token_hash"),
+                    ApiKey: _live_credential_query(ApiKey, "key_hash")}
+_ACCESS_TOKEN = PreparedQuery(lambda checksum: AccessToken.objects.select_related(
+    "application", "application__org", "user").filter(token_checksum=checksum)[:1])
+
+
+def _live_credential(model, raw: str):
     """The unrevoked, unexpired SCIM token or API key whose hash is `raw`'s, in any org, with its org."""
-    credential = (
-        model.objects.unscoped_for_credential_lookup()
-        .select_related("org")
-        .filter(**{hash_field: hash_bearer_token(raw)}, revoked__isnull=True)
-        .first()
-    )
+    credential = _LIVE_CREDENTIAL[model].first(digest=hash_bearer_token(raw))
     if credential is None or (credential.expires is not None and credential.expires <= timezone.now()):
         return None
     return credential
 
 
 def _principal_from_scim_token(raw: str) -> Principal | None:
-    token = _live_credential(ScimToken, "token_hash", raw)
+    token = _live_credential(ScimToken, raw)
     if token is None:
         return None
     scim_token_touch(org=token.org, token=token)
@@ -114,11 +122,7 @@ def _principal_from_scim_token(raw: str) -> Principal | None:
 def _principal_from_access_token(raw: str, request: HttpRequest) -> Principal | None:
     """An OAuth access token, found the way django-oauth-toolkit finds it under hashed storage
     (SHA-256 of the raw token in token_checksum); its org is its application's."""
-    token = (
-        AccessToken.objects.select_related("application", "application__org", "user")
-        .filter(token_checksum=hashlib.sha256(raw.encode("utf-8")).hexdigest())
-        .first()
-    )
+    token = _ACCESS_TOKEN.first(checksum=hashlib.sha256(raw.encode("utf-8")).hexdigest())
     if token is None or token.application is None or token.is_expired():
         return None
     # RFC 8707: a token the IdP asked to restrict to a resource is good there only.
@@ -160,7 +164,7 @@ class ApiKeyPrincipal:
 def api_key_principal(raw: str, address: str | None = None) -> ApiKeyPrincipal | None:
     """The principal of a raw management API key, or None when it is unknown, revoked, expired, or
     its creator may no longer act. Only API keys: a SCIM token or OAuth token is never one."""
-    key = _live_credential(ApiKey, "key_hash", raw)
+    key = _live_credential(ApiKey, raw)
     if key is None:
         return None
     role = api_key_acting_role(org=key.org, key=key)

@@ -114,9 +114,8 @@ def _presented_client_id(request) -> str:
 def enforce_token_rate_limits(request) -> None:
     """Per client id (right secret or not, so guessing a secret is throttled) and per address."""
     client_id = _presented_client_id(request)
-    if client_id:
-        rate_limits.enforce(request, TOKEN_LIMIT_PER_CLIENT, client_id)
-    rate_limits.enforce(request, TOKEN_LIMIT_PER_ADDRESS, client_address(request) or "unknown")
+    per_address = (TOKEN_LIMIT_PER_ADDRESS, client_address(request) or "unknown")
+    rate_limits.enforce(*([(TOKEN_LIMIT_PER_CLIENT, client_id)] if client_id else []), per_address)
 
 
 # Every field of these requests is a credential (secret, code, verifier, token): keep them all out

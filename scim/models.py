@@ -172,6 +172,18 @@ class ScimUser(TenantModel):
         return [(public_id, name) for name, _id, public_id in sorted(self.group_rows)]
 
 
+class UserCount(TenantModel):
+    """How many users an org has: the sum of its rows' deltas, appended by triggers on every INSERT and
+    DELETE of scim_scimuser (migration 0007), whatever wrote them. A list's totalResults reads a few
+    rows instead of counting 200,000 (issue 14), and no single counter row serialises an org's creates.
+    scim.services.users.user_count_compact folds an org's deltas into one row now and then."""
+
+    # No foreign key: the triggers still append while a deleted org's users go; compaction drops those.
+    org = models.ForeignKey("tenants.Organization", on_delete=models.DO_NOTHING, db_constraint=False,
+                            related_name="+")
+    delta = models.BigIntegerField()
+
+
 class ScimUserEmail(TenantModel):
     user = models.ForeignKey(ScimUser, on_delete=models.CASCADE, related_name="emails")
     value = models.CharField(max_length=254)

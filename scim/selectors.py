@@ -13,17 +13,19 @@ unique index serves: no COUNT(*) over the org and no deep OFFSET, so page 4,000 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
+from django.db.models.lookups import Exact
 
 from tenants.errors import NotFound
 from tenants.models import Organization
+from tenants.prepared_queries import PreparedQuery
 from tenants.scoping import org_bound
 
-from .models import Group, GroupMembership, ProvisioningEvent, ScimUser
+from .models import Group, GroupMembership, ProvisioningEvent, ScimUser, UserCount
 
 PAGE_SIZE = 50
 HISTORY_SIZE = 50
@@ -31,48 +33,83 @@ MEMBER_CHUNK = 2000
 
 
 def _by_public_id(rows: QuerySet, public_id: str):
-    row = rows.filter(public_id=public_id).first()
+    return _found(rows.filter(public_id=public_id).first(), public_id)
+
+
+def _found(row, public_id: str):
     if row is None:
         # The same words for another org's id and one that never existed (invariant 1).
         raise NotFound(f"Resource {public_id} not found.")
     return row
 
 
-def _page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, start_index: int, count: int
-             ) -> tuple[int, list]:
-    """One page of `rows` (a queryset of `model`) matching `condition`, and how many match (an SQL COUNT).
+def _page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, start_index: int, count: int,
+             total_of_all: Callable[[], int] | None = None) -> tuple[int, list]:
+    """One page of `rows` (a queryset of `model`) matching `condition`, and how many match: an SQL COUNT
+    (or `total_of_all()` without a condition) unless the page itself tells.
 
     In id order (the default) the OFFSET walks ids alone, an index-only scan of (org_id, id), and only
     the page's rows are read from the table: PostgreSQL never fetches, and throws away, the rows before it.
     """
     matching = model.objects.all() if condition is None else model.objects.filter(condition)
-    total = matching.count()
-    if count == 0 or start_index > total:
-        return total, []
+    total = total_of_all if condition is None and total_of_all is not None else matching.count
+    if count == 0:
+        return total(), []
     offset = start_index - 1
     if ordering == ["id"]:
         page_ids = matching.order_by("id").values("id")[offset:offset + count]
-        return total, list(rows.filter(pk__in=page_ids).order_by("id"))
-    if condition is not None:
-        rows = rows.filter(condition)
-    return total, list(rows.order_by(*ordering)[offset:offset + count])
+        page = list(rows.filter(pk__in=page_ids).order_by("id"))
+    else:
+        page = list((rows if condition is None else rows.filter(condition)).order_by(*ordering)[offset:offset + count])
+    # A page that ends short is the last one and says how many match, as long as it reached any: an eq
+    # filter is answered without a COUNT.
+    if 0 < len(page) < count or (offset == 0 and not page):
+        return offset + len(page), page
+    return total(), page
 
 
 # --- users -----------------------------------------------------------------------------------------
 
 
+# Every read, replace and PATCH of a user reads it like this: compiled once (issue 14).
+_USER_WITH_EMAILS_AND_GROUPS = PreparedQuery(
+    lambda public_id: ScimUser.objects.with_emails_and_groups().filter(public_id=public_id)[:1])
+
+
 @org_bound
 def scim_user_get(*, org: Organization, public_id: str) -> ScimUser:
-    """The user with this id, its e-mails and groups prefetched."""
-    return _by_public_id(ScimUser.objects.with_emails_and_groups(), public_id)
+    """The user with this id, with its e-mails and groups (one query)."""
+    return _found(_USER_WITH_EMAILS_AND_GROUPS.first(public_id=public_id), public_id)
+
+
+# Okta's and Entra's lookups before each create (scim.protocol.filters.one_equality), compiled once.
+_USERS_EQUAL = {
+    "user_name": PreparedQuery(lambda value: ScimUser.objects.with_emails_and_groups().filter(
+        Exact(Lower("user_name"), value))),
+    "external_id": PreparedQuery(lambda value: ScimUser.objects.with_emails_and_groups().filter(external_id=value)),
+}
+
+
+@org_bound
+def scim_users_equal(*, org: Organization, field: str, value: str) -> list[ScimUser]:
+    """The users whose lower(userName) or externalId (`field`) equals `value`, with e-mails and groups:
+    at most one, by the org's unique constraints."""
+    return _USERS_EQUAL[field].all(value=value)
 
 
 @org_bound
 def scim_users_page(*, org: Organization, condition: Q | None, ordering: list, start_index: int, count: int
                     ) -> tuple[int, list[ScimUser]]:
-    """(how many users match, one page of them with e-mails and groups): three queries and a COUNT."""
+    """(how many users match, one page of them with e-mails and groups): one query, and a COUNT unless
+    the page is the last."""
     return _page_of(ScimUser, ScimUser.objects.with_emails_and_groups(), condition=condition, ordering=ordering,
-                    start_index=start_index, count=count)
+                    start_index=start_index, count=count, total_of_all=lambda: scim_user_count(org=org))
+
+
+@org_bound
+def scim_user_count(*, org: Organization) -> int:
+    """How many users the org has, from the trigger-kept deltas (UserCount): no COUNT over its users."""
+    return UserCount.objects.aggregate(total=Sum("delta"))["total"] or 0
 
 
 @org_bound

@@ -62,6 +62,21 @@ def all_orgs_scope():
         _current_scope.reset(token)
 
 
+def current_scope() -> int | _AllOrgs | None:
+    return _current_scope.get()
+
+
+@contextmanager
+def placeholder_scope(org_id: int):
+    """An org id that no row has in scope, so SQL compiled here carries the org filter as a parameter
+    that each run fills with the org then in scope (tenants.prepared_queries)."""
+    token = _current_scope.set(org_id)
+    try:
+        yield
+    finally:
+        _current_scope.reset(token)
+
+
 def current_org_id() -> int:
     scope = _current_scope.get()
     if not isinstance(scope, int):

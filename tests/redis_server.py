@@ -60,14 +60,12 @@ class PrivateRedis:
 
 @pytest.fixture
 def private_redis(settings):
-    """The rate-limit cache on a fresh private Redis, rate limits on; the test may stop the server."""
+    """The rate-limit counters on a fresh private Redis, rate limits on; the test may stop the server."""
     from tenants import rate_limits
 
     redis = PrivateRedis()
     redis.start()
-    settings.CACHES = {**settings.CACHES, "rate_limits": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis.url,
-        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    settings.RATE_LIMIT_REDIS_URL = redis.url
     settings.RATE_LIMITS_ENABLED = True
     rate_limits._skip_until = 0.0
     yield redis

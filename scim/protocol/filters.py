@@ -110,6 +110,22 @@ _COMPARISON_TOKENS = {"EQ", "NE", "GT", "GE", "LT", "LE", "CO", "SW", "EW", "PR"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# The lookup Okta and Entra make before every create: one comparison of userName or externalId, written
+# as scim2-filter-parser reads it (a quoted value is taken as is, keywords in any case).
+_ONE_EQUALITY = re.compile(r'[ \t]*(username|externalid)[ \t]+eq[ \t]+"([^"]*)"[ \t]*', re.IGNORECASE)
+
+
+def one_equality(filter_text) -> tuple[str, str] | None:
+    """("user_name", value lower-cased) or ("external_id", value) when the filter is exactly one such
+    comparison, compared as the translator would compare it; None for anything else (or anything odd,
+    which the translator then refuses with its own words)."""
+    match = _ONE_EQUALITY.fullmatch(filter_text) if isinstance(filter_text, str) else None
+    if match is None or len(filter_text) > MAX_FILTER_LENGTH or "\x00" in filter_text or _SURROGATE.search(filter_text):
+        return None
+    attribute, value = match.groups()
+    return ("user_name", value.lower()) if attribute.lower() == "username" else ("external_id", value)
+
+
 class StrictUserFilterTranspiler(Transpiler):
     """Also serves Groups: `attributes` is the explicit map for the resource type being filtered.
 

@@ -30,7 +30,7 @@ from tenants.scoping import org_bound
 from tenants.selectors import domains_blocking_provisioning
 
 from .. import directory_events
-from ..models import Group, GroupMembership, ScimUser, ScimUserEmail
+from ..models import Group, GroupMembership, ScimUser, ScimUserEmail, UserCount
 from ..values import UserValues
 
 # Fields full_clean leaves to others: the org is the service's, public_id is made on save, and
@@ -274,3 +274,14 @@ def scim_user_deactivate(*, org: Organization, actor: Actor, public_id: str) -> 
         directory_events.resource_updated(org=org, actor=actor, resource_type="User", row=user, before=before,
                                           transition="deactivated")
     return user
+
+
+@org_bound
+def user_count_compact(*, org: Organization) -> None:
+    """Fold the org's user-count deltas into one row. Bookkeeping, not a change anyone made: no actor,
+    no audit. Only the rows this transaction locked are folded; deltas committed meanwhile stay."""
+    with transaction.atomic():
+        rows = list(UserCount.objects.select_for_update().values_list("pk", "delta"))
+        if len(rows) > 1:
+            UserCount.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+            UserCount.objects.create(org=org, delta=sum(delta for _, delta in rows))

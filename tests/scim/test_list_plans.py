@@ -72,13 +72,33 @@ def test_a_user_is_read_with_its_emails_and_groups_in_one_select(scim, django_as
                                         "userName": "ann@example.com", "emails": emails}))
     for name in ("Zeta", "Alpha"):
         assert scim.post("/Groups", group_body(name, [user["id"]])).status_code == 201
-    # token lookup, the user (e-mails and groups in its SELECT), the log INSERT in a savepoint (the test's
-    # transaction): no query for e-mails or groups
-    with django_assert_max_num_queries(5):
+    # token lookup, the user (e-mails and groups in its SELECT), the log INSERT (after SET LOCAL for its
+    # asynchronous commit) in a savepoint (the test's transaction): no query for e-mails or groups
+    with django_assert_max_num_queries(6):
         read = body_of(scim.get(f"/Users/{user['id']}"))
     assert [email["value"] for email in read["emails"]] == ["ann@example.com", "ann@home.example"]
     assert read["emails"][0]["primary"] is True and read["emails"][1]["type"] == "home"
     assert [group["display"] for group in read["groups"]] == ["Alpha", "Zeta"]
-    with django_assert_max_num_queries(6):  # and a page of them: the COUNT besides
+    with django_assert_max_num_queries(6):  # and a page of them: a short page needs no COUNT
         listed = body_of(scim.get("/Users?filter=userName%20eq%20%22ann@example.com%22"))
-    assert listed["Resources"][0]["groups"] == read["groups"]
+    assert listed["Resources"][0]["groups"] == read["groups"] and listed["totalResults"] == 1
+
+
+EVERYONE = "filter=userName%20sw%20%22plan%22&"  # all 300 of the org's users, counted by SQL
+
+
+@pytest.mark.parametrize("query, total, shown, counted", [
+    (EVERYONE + "startIndex=1&count=100", 300, 100, True),   # a full page: counted
+    (EVERYONE + "startIndex=251&count=100", 300, 50, False),  # the short last page tells the total
+    (EVERYONE + "startIndex=301&count=10", 300, 0, True),    # past the end: counted
+    (EVERYONE + "count=0", 300, 0, True),
+    ("filter=userName%20eq%20%22nobody%22", 0, 0, False),
+    ("filter=userName%20eq%20%22plan7@example.com%22&startIndex=2", 1, 0, False),  # the IdPs' lookup: at most one
+    ("filter=userName%20eq%20%22plan7@example.com%22%20or%20userName%20eq%20%22plan8@example.com%22&startIndex=3",
+     2, 0, True),
+    ("startIndex=1&count=100", 300, 100, False),  # no filter: the org's kept count (test_user_counts.py)
+])
+def test_total_results_is_exact_with_or_without_a_count_query(scim, users, query, total, shown, counted):
+    body, users_sql = list_users(scim, query)
+    assert body["totalResults"] == total and len(body["Resources"]) == shown
+    assert any("COUNT(" in sql for sql in users_sql) == counted

@@ -83,6 +83,7 @@ CALLS = {
         org=w["a"], actor=SYSTEM, public_id=w["a_person"].public_id),
     "scim.services.users.scim_user_deactivate": lambda w: users.scim_user_deactivate(
         org=w["a"], actor=SYSTEM, public_id=w["a_person"].public_id),
+    "scim.services.users.user_count_compact": lambda w: users.user_count_compact(org=w["a"]),
     "scim.services.groups.group_create": lambda w: groups.group_create(
         org=w["a"], actor=SYSTEM, values=GroupValues(fields={"display_name": "New"},
                                                      member_ids=[w["a_person"].public_id])),
@@ -100,6 +101,7 @@ CALLS = {
     "scim.selectors.scim_user_get": lambda w: selectors.scim_user_get(org=w["a"], public_id=w["a_person"].public_id),
     "scim.selectors.scim_users_page": lambda w: selectors.scim_users_page(
         org=w["a"], condition=None, ordering=["id"], start_index=1, count=10),
+    "scim.selectors.scim_user_count": lambda w: selectors.scim_user_count(org=w["a"]),
     "scim.selectors.scim_user_welcome_address": lambda w: selectors.scim_user_welcome_address(
         org=w["a"], user_pk=w["a_person"].pk),
     "scim.selectors.directory_users_page": lambda w: selectors.directory_users_page(org=w["a"], query="example"),

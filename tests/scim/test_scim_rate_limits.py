@@ -59,3 +59,25 @@ def test_only_staff_set_an_orgs_limit_and_it_is_audited(client, scim_org):
         assert AuditEvent.objects.filter(action="organization.settings_changed", actor_kind="staff").exists()
     client.force_login(staff)
     assert b"scim_requests_per_second" in client.get(f"/admin/tenants/organization/{scim_org.pk}/change/").content
+
+
+def test_a_request_counts_both_limits_in_one_redis_round_trip(private_redis, scim_org, monkeypatch):
+    import redis.connection
+
+    scim = scim_client_for(Client(), scim_org)
+    scim.get("/Users")  # the process's client connects once
+    sent = []
+    original = redis.connection.Connection.send_packed_command
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command",
+                        lambda self, command, *args, **kwargs: sent.append(command) or original(self, command, *args, **kwargs))
+    assert scim.get("/Users").status_code == 200
+    assert len(sent) == 1  # INCR and EXPIRE of the credential's and the org's counters, pipelined
+
+
+def test_without_redis_the_demo_counts_in_memory(settings, scim_org):
+    settings.RATE_LIMITS_ENABLED = True
+    settings.RATE_LIMIT_REDIS_URL = ""
+    limit_org(scim_org, 1)
+    scim = scim_client_for(Client(), scim_org)
+    statuses = [scim.get("/Users").status_code for _ in range(21)]
+    assert 429 in statuses and set(statuses[:statuses.index(429)]) == {200}

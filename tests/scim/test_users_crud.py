@@ -222,3 +222,19 @@ def test_every_request_is_logged_once_for_the_org(scim, scim_org, other_scim_org
     assert events[0].user_public_id == user_id
     with org_scope(other_scim_org):
         assert not ProvisioningEvent.objects.exists()
+
+
+def test_a_reads_log_row_commits_asynchronously_and_a_writes_does_not(scim):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def log_transaction_sql(request):
+        with CaptureQueriesContext(connection) as captured:
+            request()
+        return [query["sql"] for query in captured.captured_queries]
+
+    write = log_transaction_sql(lambda: created(scim))
+    read = log_transaction_sql(lambda: scim.get("/Users"))
+    asynchronous = "SET LOCAL synchronous_commit = off"
+    assert asynchronous not in write
+    assert read.index(asynchronous) == next(n for n, sql in enumerate(read) if "scim_provisioningevent" in sql) - 1

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .conftest import user_body
+from .conftest import body_of, user_body
 
 
 def listed(response):
@@ -161,3 +161,31 @@ def test_user_name_eq_uses_the_lower_index_expression(scim, django_assert_max_nu
     with CaptureQueriesContext(connection) as context:
         scim.get("/Users?filter=" + quote('userName eq "A@example.com"'))
     assert any(re.search(r'LOWER\((U\d+|"scim_scimuser")\."user_name"\) = ', q["sql"]) for q in context.captured_queries)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('userName eq "ANN@example.com"', ["ann@example.com"]),   # case-insensitive, as RFC 7643 says
+    ('USERNAME EQ "bob@example.com"', ["bob@example.com"]),
+    ('externalId eq "ext-ann"', ["ann@example.com"]),
+    ('externalId eq "EXT-ANN"', []),                          # caseExact
+    ('userName eq ""', []),
+])
+def test_the_idps_lookup_is_one_prepared_query_with_the_translators_answer(scim, text, expected, monkeypatch):
+    from scim import selectors
+
+    for name in ("ann", "bob"):
+        scim.post("/Users", {**user_body(f"{name}@example.com"), "externalId": f"ext-{name}"})
+    general = body_of(scim.get("/Users?filter=" + quote(f"({text})")))  # parenthesised: the translator's path
+    monkeypatch.setattr(selectors, "scim_users_page", None)  # the lookup must not take it
+    body = body_of(scim.get("/Users?filter=" + quote(text)))
+    assert [user["userName"] for user in body["Resources"]] == expected
+    assert body == general and body["totalResults"] == len(expected)
+
+
+def test_the_prepared_lookup_pages_and_validates_like_any_list(scim):
+    scim.post("/Users", user_body("ann@example.com"))
+    lookup = "/Users?filter=" + quote('userName eq "ann@example.com"')
+    past = body_of(scim.get(lookup + "&startIndex=2"))
+    assert past["totalResults"] == 1 and past["Resources"] == [] and past["startIndex"] == 2
+    for bad in ("&sortBy=nothing", "&count=x"):
+        assert scim.get(lookup + bad).status_code == 400

@@ -207,14 +207,21 @@ def integer(value, name: str, default: int) -> int:
         raise invalid_value(f"{name} must be an integer.") from None
 
 
+def page_bounds(params: Mapping) -> tuple[int, int]:
+    """startIndex and count (RFC 7644 §3.4.2.4), clamped as the RFC says."""
+    return (max(integer(params.get("startIndex"), "startIndex", 1), 1),
+            min(max(integer(params.get("count"), "count", DEFAULT_COUNT), 0), MAX_RESULTS))
+
+
 def list_query(params: Mapping, attributes: dict | None = None) -> dict:
     """filter, startIndex, count, sortBy and sortOrder (RFC 7644 §3.4.2) as the keyword arguments of
     a page selector; `attributes`: the filter map of the resource type (Users' by default)."""
     filter_text = params.get("filter")
+    start_index, count = page_bounds(params)
     return {
         "condition": user_filter_q(filter_text, attributes) if filter_text not in (None, "") else None,
-        "start_index": max(integer(params.get("startIndex"), "startIndex", 1), 1),
-        "count": min(max(integer(params.get("count"), "count", DEFAULT_COUNT), 0), MAX_RESULTS),
+        "start_index": start_index,
+        "count": count,
         "ordering": user_ordering(params.get("sortBy"), params.get("sortOrder"), attributes),
     }
 

@@ -8,6 +8,7 @@ from scim import selectors
 from scim.models import ScimUser
 from scim.services import users as services
 
+from ..filters import one_equality, user_ordering
 from ..locations import scim_base_url, user_location
 from ..patch import apply_patch
 from ..resources.attributes import project
@@ -21,6 +22,7 @@ from .base import (
     list_query,
     list_response,
     not_modified,
+    page_bounds,
     projection,
 )
 
@@ -48,12 +50,21 @@ class UserCollection(Endpoint):
                            base=base)
 
     def search(self, request: ScimRequest, params: Mapping) -> ScimResult:
-        query = list_query(params)
-        total, users = selectors.scim_users_page(org=request.org, **query)
+        equality = one_equality(params.get("filter"))
+        if equality is not None:
+            # The IdPs' lookup before a create: at most one user (the org's unique constraints), one query.
+            user_ordering(params.get("sortBy"), params.get("sortOrder"))  # still refused if it names nothing
+            start_index, count = page_bounds(params)
+            matches = selectors.scim_users_equal(org=request.org, field=equality[0], value=equality[1])
+            total, users = len(matches), matches[start_index - 1:start_index - 1 + count]
+        else:
+            query = list_query(params)
+            start_index = query["start_index"]
+            total, users = selectors.scim_users_page(org=request.org, **query)
         attributes, excluded = projection(params)
         base = scim_base_url()
         resources = [project(user_to_scim(user, base), attributes, excluded) for user in users]
-        return ScimResult(200, list_response(resources, total=total, start_index=query["start_index"]))
+        return ScimResult(200, list_response(resources, total=total, start_index=start_index))
 
 
 class UserSearch(SearchEndpoint, UserCollection):

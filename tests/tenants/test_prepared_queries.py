@@ -1,0 +1,65 @@
+"""PreparedQuery: a queryset compiled once per process gives what the ORM gives, and its org filter is
+the scope's at each run, never the one it was compiled in."""
+
+import pytest
+from django.db.models import Count
+from django.db.models.sql.compiler import SQLCompiler
+
+from tenants.models import Membership
+from tenants.prepared_queries import PreparedQuery
+from tenants.scoping import all_orgs_scope, org_scope
+from tests.factories import UserFactory, add_member
+
+
+def memberships_by_email():
+    return PreparedQuery(lambda email: Membership.objects.select_related("user", "org")
+                         .annotate(user_memberships=Count("user__memberships")).filter(user__email=email))
+
+
+def test_it_returns_what_the_orm_returns_with_related_rows_and_annotations(org):
+    member = add_member(org, UserFactory(email="ada@acme.example"), Membership.Role.ADMIN)
+    with org_scope(org):
+        (prepared,) = memberships_by_email().all(email="ada@acme.example")
+        (plain,) = Membership.objects.select_related("user", "org").annotate(
+            user_memberships=Count("user__memberships")).filter(user__email="ada@acme.example")
+    assert prepared == member
+    assert [prepared.role, prepared.created, prepared.user.email, prepared.org.name, prepared.user_memberships] == [
+        plain.role, plain.created, plain.user.email, plain.org.name, plain.user_memberships]
+
+
+def test_each_run_is_filtered_by_the_org_then_in_scope(org, other_org):
+    shared = UserFactory(email="shared@example.com")
+    add_member(org, shared)
+    add_member(other_org, shared)
+    query = memberships_by_email()
+    with org_scope(org):
+        assert [m.org_id for m in query.all(email="shared@example.com")] == [org.pk]
+    with org_scope(other_org):  # the SQL compiled in org's scope is reused, with the other org's id
+        assert [m.org_id for m in query.all(email="shared@example.com")] == [other_org.pk]
+    with all_orgs_scope():
+        assert {m.org_id for m in query.all(email="shared@example.com")} == {org.pk, other_org.pk}
+
+
+def test_it_compiles_once_per_kind_of_scope(org, monkeypatch):
+    add_member(org, UserFactory(email="ada@acme.example"))
+    query = memberships_by_email()
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
+    with org_scope(org):
+        for email in ("ada@acme.example", "nobody@acme.example", "ada@acme.example"):
+            query.first(email=email)
+    assert len(compiled) == 1
+
+
+def test_outside_a_scope_a_tenant_query_still_refuses_to_run(db):
+    from tenants.scoping import TenantScopeError
+
+    with pytest.raises(TenantScopeError):
+        memberships_by_email().all(email="ada@acme.example")
+
+
+def test_a_value_the_sql_does_not_take_as_one_parameter_is_refused(org):
+    twice = PreparedQuery(lambda email: Membership.objects.filter(user__email=email, invited_by__email=email))
+    with org_scope(org), pytest.raises(ValueError, match="each value once"):
+        twice.all(email="ada@acme.example")
