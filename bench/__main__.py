@@ -1,4 +1,4 @@
-"""`python -m bench seed|run|compare|webhooks`: the SCIM benchmark (bench/README.md).
+"""`python -m bench seed|run|compare|dbwork|webhooks`: the SCIM benchmark (bench/README.md).
 
 Runs from the repository root against its own database, whose name must start with idadmin_bench
 (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/idadmin_bench): `seed --reset` drops it.
@@ -52,6 +52,7 @@ def main(argv=None) -> None:
     run.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     run.add_argument("--only", default="", help="comma-separated scenario names")
     run.add_argument("--label", default="", help="a word for the results file name")
+    run.add_argument("--pgbouncer", action="store_true", help="gunicorn reaches PostgreSQL through PgBouncer (transaction mode)")
     compare = commands.add_parser("compare", help="ours and stock django-scim2 side by side, alternated request by request")
     compare.add_argument("--users", type=int, default=20_000, help="users of the one org, on both sides")
     compare.add_argument("--group-size", type=int, default=5_000, help="members of the big group")
@@ -60,6 +61,7 @@ def main(argv=None) -> None:
     compare.add_argument("--only", default="", help="comma-separated scenario names")
     compare.add_argument("--label", default="", help="a word for the results file name")
     compare.add_argument("--reset", action="store_true", help="reseed both databases first")
+    commands.add_parser("dbwork", help="statements and database ms per request, scenario by scenario (in-process)")
     webhooks = commands.add_parser("webhooks", help="a burst of events to a webhook receiver, and an e-mail meanwhile")
     webhooks.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args(argv)
@@ -78,12 +80,19 @@ def main(argv=None) -> None:
         from bench.run import run_bench
 
         run_bench(duration=args.duration, clients=args.clients, workers=args.workers,
-                  only=[name for name in args.only.split(",") if name], label=args.label)
+                  only=[name for name in args.only.split(",") if name], label=args.label, pgbouncer=args.pgbouncer)
     elif args.command == "compare":
         from bench.compare import compare_bench
 
         compare_bench(users=args.users, group_size=args.group_size, duration=args.duration, workers=args.workers,
                       only=[name for name in args.only.split(",") if name], label=args.label, reset=args.reset)
+    elif args.command == "dbwork":
+        import django
+
+        django.setup()
+        from bench.dbwork import measure_database_work
+
+        measure_database_work()
     elif args.command == "webhooks":
         from bench.webhooks import run_webhook_burst
 

@@ -4,6 +4,9 @@ gunicorn with deploy/gunicorn.conf.py (sync workers, DEBUG off) serves the bench
 taken through the real token endpoint (client credentials); each scenario is driven by bench.load in
 its own process, one client for latencies, `clients` for the mixed load. Prints a table and writes
 bench/results/run-<time>.json with the commit, the machine and the dataset.
+
+With `pgbouncer`, gunicorn reaches PostgreSQL through Debian's PgBouncer in transaction mode, started
+on a free loopback port with a temporary configuration and stopped at the end.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,7 +25,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from bench.seed import BIG_GROUP_SIZE
 
@@ -130,8 +134,8 @@ def start_gunicorn(app: str, port: int, workers: int, env: dict) -> subprocess.P
                              str(ROOT / "deploy" / "gunicorn.conf.py")], cwd=ROOT, env=env)
 
 
-def start_ours(port: int, workers: int) -> subprocess.Popen:
-    return start_gunicorn("config.wsgi", port, workers, {
+def start_ours(port: int, workers: int, database_env: dict | None = None) -> subprocess.Popen:
+    return start_gunicorn("config.wsgi", port, workers, {**(database_env or {}),
         "PUBLIC_BASE_URL": f"https://127.0.0.1:{port}", "TRUST_X_FORWARDED_PROTO": "1",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         # The limits stay on (their Redis round trips are part of every request), high enough not to bite.
@@ -153,6 +157,55 @@ def wait_for(port: int, server: subprocess.Popen, headers: dict | None = None) -
             pass
         time.sleep(0.2)
     sys.exit("bench run: gunicorn did not answer")
+
+
+PGBOUNCER = "/usr/sbin/pgbouncer"
+PGBOUNCER_POOL_SIZE = 10
+
+
+def _pgbouncer(port: int, directory: Path) -> tuple[subprocess.Popen, dict]:
+    """PgBouncer in transaction mode in front of the bench database, and the environment that points
+    gunicorn at it. The session settings config.settings would send as `options` (which PgBouncer
+    refuses) are set on each server connection by connect_query instead."""
+    from django.conf import settings
+
+    target = urlsplit(os.environ["DATABASE_URL"])
+    database, user = target.path.lstrip("/"), target.username or "postgres"
+    connect_query = "; ".join(f"SET {name} = {value}" for name, value in settings.DATABASE_SESSION_SETTINGS.items())
+    (directory / "users.txt").write_text(f'"{user}" ""\n')
+    (directory / "pgbouncer.ini").write_text(f"""[databases]
+{database} = host={target.hostname} port={target.port or 5432} dbname={database} user={user} connect_query='{connect_query}'
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = {port}
+unix_socket_dir =
+auth_type = trust
+auth_file = {directory / "users.txt"}
+pool_mode = transaction
+default_pool_size = {PGBOUNCER_POOL_SIZE}
+max_client_conn = 1000
+log_connections = 0
+log_disconnections = 0
+""")
+    directory.chmod(0o755)  # PgBouncer refuses to run as root: as nobody, it must still read its files
+    command = [PGBOUNCER, *(["-u", "nobody"] if os.geteuid() == 0 else []), str(directory / "pgbouncer.ini")]
+    with open(directory / "pgbouncer.log", "w") as log:  # opened here: the child writes it as nobody
+        process = subprocess.Popen(command, stdout=log, stderr=log)
+    for _ in range(50):
+        if process.poll() is not None:
+            sys.exit(f"bench run: pgbouncer exited: {(directory / 'pgbouncer.log').read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    url = f"postgres://{user}@127.0.0.1:{port}/{database}"
+    return process, {"DATABASE_URL": url, "DATABASE_POOLER": "pgbouncer"}
+
+
+def _pgbouncer_version() -> str:
+    return subprocess.run([PGBOUNCER, "--version"], capture_output=True, text=True).stdout.splitlines()[0]
 
 
 def take_token(plan: dict) -> str:
@@ -217,11 +270,13 @@ def write_report(kind: str, label: str, report: dict) -> None:
     print(f"\nwritten {out.relative_to(ROOT)}")
 
 
-def run_bench(*, duration: float, clients: int, workers: int, only: list[str], label: str) -> dict:
+def run_bench(*, duration: float, clients: int, workers: int, only: list[str], label: str, pgbouncer: bool) -> dict:
     port = free_port()
     plan = plan_for_big_org(port)
     counts = dataset()
-    server = start_ours(port, workers)
+    pooler_files = Path(tempfile.mkdtemp(prefix="bench-pgbouncer-"))
+    pooler, database_env = _pgbouncer(free_port(), pooler_files) if pgbouncer else (None, {})
+    server = start_ours(port, workers, database_env)
     try:
         wait_for(port, server)
         plan["token"] = take_token(plan)
@@ -237,10 +292,15 @@ def run_bench(*, duration: float, clients: int, workers: int, only: list[str], l
     finally:
         server.terminate()
         server.wait(30)
+        if pooler is not None:
+            pooler.terminate()
+            pooler.wait(30)
+        shutil.rmtree(pooler_files)
     print_table(results)
     report = {
         **report_header(),
-        "server": {"gunicorn_workers": workers, "worker_class": "sync", "debug": False},
+        "server": {"gunicorn_workers": workers, "worker_class": "sync", "debug": False,
+                   "pooler": f"{_pgbouncer_version()}, transaction mode, pool of {PGBOUNCER_POOL_SIZE}" if pgbouncer else None},
         "dataset": counts, "org_users": plan["org_users"], "duration_per_scenario_s": duration,
         "scenarios": results,
     }

@@ -121,11 +121,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
     DATABASE_STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
     DATABASE_LOCK_TIMEOUT_MS = int(os.environ.get("DATABASE_LOCK_TIMEOUT_MS", "5000"))
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
-        "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} -c lock_timeout={DATABASE_LOCK_TIMEOUT_MS}"
-                   " -c idle_in_transaction_session_timeout=60000",
-    })
+    DATABASE_SESSION_SETTINGS = {"statement_timeout": DATABASE_STATEMENT_TIMEOUT_MS,
+                                 "lock_timeout": DATABASE_LOCK_TIMEOUT_MS, "idle_in_transaction_session_timeout": 60000}
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+    # DATABASE_URL names PgBouncer in transaction mode: each transaction may run on another server
+    # connection, so nothing may outlive one. No server-side cursors (Django's iterator()); PgBouncer
+    # refuses the `options` startup parameter, so the pooler sets the session settings above on its
+    # server connections (connect_query; bench/run.py writes one). Django already leaves psycopg's
+    # prepared statements off (prepare_threshold None, client-side binding), which PgBouncer < 1.21 needs.
+    DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
+    if DATABASE_POOLER == "pgbouncer":
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    elif DATABASE_POOLER:
+        raise ImproperlyConfigured(f"DATABASE_POOLER must be empty or pgbouncer, not {DATABASE_POOLER!r}.")
+    else:
+        DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+            f"-c {name}={value}" for name, value in DATABASE_SESSION_SETTINGS.items())
 elif DEBUG and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The SQLite demo (`make run`) has no broker: effects run inline (tenants.effects.enqueue_effect), no
     # outbox relay claims rows, so the outbox's SKIP LOCKED requirement does not apply.

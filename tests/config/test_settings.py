@@ -43,3 +43,15 @@ def test_production_refuses_to_run_tasks_inline_without_a_broker():
 def test_outbox_metrics_are_off_without_a_statsd_agent(settings):
     # django-celery-outbox defaults them on; with no agent, every enqueue logged a warning (issue 14).
     assert getattr(settings, "MONITORING_METRICS_ENABLED", True) is False
+
+
+def test_behind_pgbouncer_there_are_no_server_side_cursors_and_no_options_startup_parameter():
+    # Transaction pooling keeps no cursor between statements and refuses `options` (the pooler sets the timeouts).
+    show = ("from django.conf import settings; database = settings.DATABASES['default']; "
+            "print(database.get('DISABLE_SERVER_SIDE_CURSORS', False), 'options' in database['OPTIONS'])")
+    direct = manage("shell", "-c", show, env=PRODUCTION_ENV)
+    pooled = manage("shell", "-c", show, env={**PRODUCTION_ENV, "DATABASE_POOLER": "pgbouncer"})
+    # The last line: the shell may first say how many objects it imported.
+    assert (direct.stdout.split()[-2:], pooled.stdout.split()[-2:]) == (["False", "True"], ["True", "False"])
+    unknown = manage("check", env={**PRODUCTION_ENV, "DATABASE_POOLER": "pgpool"})
+    assert unknown.returncode != 0 and "DATABASE_POOLER must be empty or pgbouncer" in unknown.stderr

@@ -1,8 +1,13 @@
 """Groups: create, read, list, replace, delete, uniqueness, projection and the users' `groups`."""
 
+import json
 import re
 
+from django.db import connection
+
 from scim.models import GroupMembership, ProvisioningEvent
+from scim.protocol.locations import scim_base_url
+from scim.protocol.resources.groups import member_to_scim
 from tenants.scoping import org_scope
 
 from .conftest import body_of, group_body, make_users, user_body
@@ -97,6 +102,30 @@ def test_attributes_members_value_projects_each_member(scim):
     group = body_of(scim.post("/Groups", group_body("Proj", [ann])))
     fetched = body_of(scim.get(f"/Groups/{group['id']}?attributes=members.value"))
     assert fetched["members"] == [{"value": ann}] and "displayName" not in fetched
+
+
+def test_a_groups_members_are_written_byte_for_byte_as_json_dumps_writes_them(scim):
+    names = ['Ann "the" \\ Quoted', "Zoë Åström", "tab\tand\nnewline", "☃ \U0001F600", "</script>"]
+    ids = [body_of(scim.post("/Users", user_body(f"u{n}@example.com", displayName=name)))["id"]
+           for n, name in enumerate(names)]
+    plain = body_of(scim.post("/Users", user_body("plain@example.com")))["id"]  # no displayName: the userName
+    group = body_of(scim.post("/Groups", group_body("Escapes", [*ids, plain])))
+    body = b"".join(scim.get(f"/Groups/{group['id']}").streaming_content)
+    members = [member_to_scim(user_id, name, scim_base_url())
+               for user_id, name in zip([*ids, plain], [*names, "plain@example.com"])]
+    assert b'"members": ' + json.dumps(members).encode() + b"}" in body
+
+
+def test_a_groups_get_opens_no_server_side_cursor(scim, monkeypatch):
+    """PgBouncer in transaction mode cannot keep a cursor between statements (config/settings.py DATABASE_POOLER)."""
+    ann, bob = make_users(scim, 2)
+    group = body_of(scim.post("/Groups", group_body("Pooled", [ann, bob])))
+
+    def refuse():
+        raise AssertionError("a server-side cursor was opened")
+
+    monkeypatch.setattr(connection, "chunked_cursor", refuse)
+    assert [m["value"] for m in body_of(scim.get(f"/Groups/{group['id']}"))["members"]] == [ann, bob]
 
 
 def test_users_show_their_groups_read_only(scim):

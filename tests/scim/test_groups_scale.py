@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import connection, connections
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from scim.models import Group, GroupMembership, ScimUser
 from tenants.scoping import org_scope
@@ -145,3 +146,17 @@ def test_two_concurrent_patches_of_one_group_end_with_the_union(scim_org):
     group = body_of(setup.get(f"/Groups/{group_id}"))
     assert {m["value"] for m in group["members"]} == set(first_ids) | set(second_ids)
     assert group["meta"]["version"] == 'W/"41"'
+
+
+def test_members_are_joined_by_nested_loop_and_the_callers_transaction_plans_freely(scim, scim_org):
+    """Hash and merge joins would read every org's users for a big group (scim.selectors._member_rows)."""
+    (ann,) = make_users(scim, 1)
+    group_id = body_of(scim.post("/Groups", group_body("Planned", [ann])))["id"]
+    with CaptureQueriesContext(connection) as captured:
+        assert [m["value"] for m in body_of(scim.get(f"/Groups/{group_id}"))["members"]] == [ann]
+    sql = [query["sql"] for query in captured.captured_queries]
+    members_read = next(n for n, text in enumerate(sql) if 'FROM "scim_groupmembership"' in text)
+    assert sql[members_read - 1] == "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+    with connection.cursor() as cursor:  # this test runs inside a transaction, as a caller's would
+        cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
+        assert cursor.fetchone() == ("on", "on")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from json.encoder import encode_basestring_ascii as encode_string
 
 from scim import selectors
 from scim.models import Group
@@ -31,6 +32,7 @@ from .base import (
 )
 
 _MEMBER_TEMPLATE = {"value": "", "display": "", "$ref": "", "type": ""}
+_ALL_MEMBER_KEYS = list(_MEMBER_TEMPLATE)  # member_to_scim's keys, in its order
 
 
 def _project_group(group: Group, attributes, excluded, base: str) -> tuple[dict, list[str] | None]:
@@ -47,13 +49,21 @@ def _member_json(public_id: str, display: str, keys: list[str], base: str) -> di
 
 
 def _members_text(rows: list[tuple[str, str]], keys: list[str], base: str) -> str:
-    """Members as JSON array items (no brackets), in one json.dumps call for the whole chunk."""
-    return json.dumps([_member_json(public_id, display, keys, base) for public_id, display in rows])[1:-1]
+    """Members as JSON array items (no brackets): byte for byte json.dumps([_member_json(...), ...])[1:-1].
+
+    Every member with all its sub-attributes (the usual GET) is one f-string per member around the C
+    string encoder that json.dumps itself uses: under half the time of building a dict per member and
+    encoding the list (issue 14's 50,000-member group). A projection of member sub-attributes, rare,
+    takes the general path."""
+    if keys != _ALL_MEMBER_KEYS:
+        return json.dumps([_member_json(public_id, display, keys, base) for public_id, display in rows])[1:-1]
+    users = f"{base}/Users/"  # user_location(public_id, base)
+    return ", ".join(f'{{"value": {encode_string(public_id)}, "display": {encode_string(display)}, '
+                     f'"$ref": {encode_string(users + public_id)}, "type": "User"}}' for public_id, display in rows)
 
 
 def group_result(request: ScimRequest, group: Group, status: int = 200, headers: dict | None = None) -> ScimResult:
-    """The group's JSON with `members` generated from a server-side cursor, a few thousand per piece,
-    when asked for."""
+    """The group's JSON with `members` generated a few thousand per piece, when asked for."""
     base = scim_base_url()
     resource, member_keys = _project_group(group, *projection(request.params), base)
     headers = {"ETag": group.etag, **(headers or {})}
