@@ -38,6 +38,13 @@ def _check_bench_database(url: str) -> None:
         sys.exit(f"bench: refusing database {name!r}: a bench database's name starts with idadmin_bench.")
 
 
+def _measuring_arguments(command, *, duration: float, workers: str) -> None:
+    command.add_argument("--duration", type=float, default=duration, help="seconds per scenario")
+    command.add_argument("--workers", type=int, default=2, help=workers)
+    command.add_argument("--only", default="", help="comma-separated scenario names")
+    command.add_argument("--label", default="", help="a word for the results file name")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -47,19 +54,13 @@ def main(argv=None) -> None:
     seed.add_argument("--interleave", action="store_true", help="orgs' rows interleave, as concurrent provisioning leaves them")
     seed.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
     run = commands.add_parser("run", help="serve with gunicorn and measure each scenario")
-    run.add_argument("--duration", type=float, default=8.0, help="seconds per scenario")
+    _measuring_arguments(run, duration=8.0, workers="gunicorn sync workers")
     run.add_argument("--clients", type=int, default=16, help="concurrent clients of the mixed load")
-    run.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
-    run.add_argument("--only", default="", help="comma-separated scenario names")
-    run.add_argument("--label", default="", help="a word for the results file name")
     run.add_argument("--pgbouncer", action="store_true", help="gunicorn reaches PostgreSQL through PgBouncer (transaction mode)")
     compare = commands.add_parser("compare", help="ours and stock django-scim2 side by side, alternated request by request")
     compare.add_argument("--users", type=int, default=20_000, help="users of the one org, on both sides")
     compare.add_argument("--group-size", type=int, default=5_000, help="members of the big group")
-    compare.add_argument("--duration", type=float, default=5.0, help="seconds per scenario")
-    compare.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, each server")
-    compare.add_argument("--only", default="", help="comma-separated scenario names")
-    compare.add_argument("--label", default="", help="a word for the results file name")
+    _measuring_arguments(compare, duration=5.0, workers="gunicorn sync workers, each server")
     compare.add_argument("--reset", action="store_true", help="reseed both databases first")
     commands.add_parser("dbwork", help="statements and database ms per request, scenario by scenario (in-process)")
     webhooks = commands.add_parser("webhooks", help="a burst of events to a webhook receiver, and an e-mail meanwhile")

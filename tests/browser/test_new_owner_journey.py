@@ -79,17 +79,18 @@ class Journey:
 
 def _entra_pushes_a_user_at_an_unverified_domain(live_server, client_id, secret) -> requests.Response:
     """What Entra does with the secret the owner pasted into it: a token, then a SCIM POST."""
-    with requests.Session() as idp:
-        idp.headers.update({"User-Agent": ENTRA_USER_AGENT, "Connection": "close"})
-        token = idp.post(live_server.url + TOKEN_PATH, data={"grant_type": "client_credentials"},
-                         auth=(client_id, secret), timeout=30)
-        assert token.status_code == 200, token.text
-        return idp.post(
-            f"{live_server.url}/scim/v2/Users", timeout=30,
-            headers={"Authorization": f"Bearer {token.json()['access_token']}", "Content-Type": "application/scim+json"},
-            json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "pat@globex.example",
-                  "externalId": "pat-1", "active": True, "name": {"givenName": "Pat", "familyName": "Lee"},
-                  "emails": [{"value": "pat@globex.example", "type": "work", "primary": True}]})
+    # A connection per request: a kept connection the test server had just closed was a flaky
+    # RemoteDisconnected (requests does not retry a POST).
+    token = requests.post(live_server.url + TOKEN_PATH, data={"grant_type": "client_credentials"},
+                          auth=(client_id, secret), headers={"User-Agent": ENTRA_USER_AGENT}, timeout=30)
+    assert token.status_code == 200, token.text
+    return requests.post(
+        f"{live_server.url}/scim/v2/Users", timeout=30,
+        headers={"Authorization": f"Bearer {token.json()['access_token']}", "Content-Type": "application/scim+json",
+                 "User-Agent": ENTRA_USER_AGENT},
+        json={"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "pat@globex.example",
+              "externalId": "pat-1", "active": True, "name": {"givenName": "Pat", "familyName": "Lee"},
+              "emails": [{"value": "pat@globex.example", "type": "work", "primary": True}]})
 
 
 @pytest.mark.parametrize("width", [1366, 390], ids=["desktop", "phone"])
