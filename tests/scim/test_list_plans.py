@@ -102,3 +102,11 @@ def test_total_results_is_exact_with_or_without_a_count_query(scim, users, query
     body, users_sql = list_users(scim, query)
     assert body["totalResults"] == total and len(body["Resources"]) == shown
     assert any("COUNT(" in sql for sql in users_sql) == counted
+
+
+def test_the_username_prefix_statistics_are_fine_enough_for_sw(db):
+    # (migration 0008: at the default target, a rare prefix looked common and a page walked every org's users)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'scim_user_org_username_prefix'::regclass "
+                       "AND attnum = 2")
+        assert cursor.fetchone()[0] == 1000
