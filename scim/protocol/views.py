@@ -91,6 +91,7 @@ class ScimView(View):
                 address=request.META.get("REMOTE_ADDR"), read_body=lambda: request.body,
                 declared_length=request.headers.get("Content-Length"),
             )
+
             def record_with_the_write(result: ScimResult) -> None:
                 self._record(request, principal.org, principal.credential_name, scim_request, result, started)
                 recorded.append(result)
