@@ -124,14 +124,14 @@ class ScimView(View):
                 started) -> None:
         # A 404 names an id that is not this org's: it is in the path, not on any user's history.
         touched = scim_request if scim_request is not None and result.status != 404 else None
+        # A successful write's row commits with the write; any other is one INSERT of its own, a read's
+        # committing without waiting for the WAL flush (provisioning_event_record).
+        read = request.method in ("GET", "HEAD")
         try:
-            # A transaction of its own, or a savepoint inside a successful write's (or a test's): a failed
-            # INSERT must not poison an outer one. A read's row commits without waiting for the WAL flush
-            # (issue 14: the flush was a quarter of a GET's time); PostgreSQL crashing in the next ~0.6 s
-            # (3 x wal_writer_delay) is the one way to lose it. A write's row commits with the write.
-            with transaction.atomic():
-                if request.method in ("GET", "HEAD"):
-                    asynchronous_commit()
+            # A savepoint inside an outer transaction (a successful write's, a test's): a failed INSERT
+            # must not poison it.
+            in_transaction = transaction.get_connection().in_atomic_block
+            with transaction.atomic() if in_transaction else nullcontext():
                 body = scim_request.logged_body if scim_request else None
                 provisioning_event_record(
                     org=org, method=request.method.upper(), path=request.get_full_path(),
@@ -140,17 +140,10 @@ class ScimView(View):
                     duration_ms=int((time.monotonic() - started) * 1000),
                     user_public_id=touched.user_id if touched else "", group_public_id=touched.group_id if touched else "",
                     request_body=body,  # the service redacts
+                    wait_for_flush=not read,
                 )
         except Exception:  # The log must never turn a done write into an error.
             log.exception("could not record provisioning event")
-
-
-def asynchronous_commit() -> None:
-    """This transaction's COMMIT returns before its WAL reaches the disk (PostgreSQL only)."""
-    connection = transaction.get_connection()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 class UnknownEndpointView(View):

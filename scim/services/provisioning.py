@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
+from django.db.models.sql import InsertQuery
+
 from tenants.models import Organization
 from tenants.scoping import all_orgs_scope, org_bound
 
@@ -58,17 +61,38 @@ def _without_password_mention(detail: str) -> str:
 @org_bound
 def provisioning_event_record(*, org: Organization, method: str, path: str, credential_name: str, status: int,
                               scim_type: str = "", detail: str = "", idp: str = "", duration_ms: int = 0,
-                              user_public_id: str = "", group_public_id: str = "", request_body=None
-                              ) -> ProvisioningEvent:
+                              user_public_id: str = "", group_public_id: str = "", request_body=None,
+                              wait_for_flush: bool = True) -> ProvisioningEvent:
     """One INSERT. Secrets are removed from `request_body` and the path's query string here, so no
     caller can store one. No actor: the row itself names the credential, and the log is not audited
-    (it is the record)."""
-    return ProvisioningEvent.objects.create(
+    (it is the record).
+
+    `wait_for_flush=False` (a read's row, outside any transaction): the INSERT's own transaction commits
+    without waiting for the WAL to reach the disk, and the row has no pk here."""
+    event = ProvisioningEvent(
         org=org, method=method, path=_without_query_secrets(path)[:500], credential_name=credential_name,
         status=status, scim_type=scim_type, detail=_without_password_mention(detail)[:500], idp=idp,
         duration_ms=duration_ms, user_public_id=user_public_id,
         group_public_id=group_public_id, request_body=_without_secrets(request_body),
     )
+    if wait_for_flush or connection.vendor != "postgresql":
+        event.save(force_insert=True)
+    else:
+        _insert_without_waiting_for_flush(event)
+    return event
+
+
+def _insert_without_waiting_for_flush(event: ProvisioningEvent) -> None:
+    """The INSERT Django would send, as one statement whose RETURNING sets synchronous_commit off for its
+    own transaction: evaluated before that transaction commits, so the commit does not wait for the WAL
+    flush (issue 14: 1.2 ms of a 5 ms read under load), in one round trip instead of BEGIN, SET LOCAL,
+    INSERT and COMMIT. Only a PostgreSQL crash in the next ~0.6 s (3 x wal_writer_delay) can lose the row."""
+    query = InsertQuery(ProvisioningEvent)
+    query.insert_values([field for field in ProvisioningEvent._meta.local_concrete_fields if not field.primary_key],
+                        [event])
+    ((sql, params),) = query.get_compiler(connection=connection).as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING set_config('synchronous_commit', 'off', true)", params)
 
 
 def provisioning_events_prune(*, before: datetime) -> int:

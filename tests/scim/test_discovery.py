@@ -57,9 +57,9 @@ def test_list_of_100_users_and_get_by_id_use_a_constant_number_of_queries(scim, 
     user_id = json.loads(response.content)["Resources"][-1]["id"]
     with django_assert_max_num_queries(small):
         assert scim.get(f"/Users/{user_id}").status_code == 200
-    # token lookup, COUNT, the page (e-mails and groups in its SELECT, issue 14), and the log INSERT (after
-    # SET LOCAL for its asynchronous commit) inside a savepoint (the test's transaction)
-    assert small <= 7
+    # token lookup, COUNT, the page (e-mails and groups in its SELECT, issue 14), and the log INSERT inside
+    # a savepoint (the test's transaction)
+    assert small <= 6
 
 
 def test_an_unknown_path_under_the_base_is_a_scim_404(client, db):

@@ -224,20 +224,26 @@ def test_every_request_is_logged_once_for_the_org(scim, scim_org, other_scim_org
         assert not ProvisioningEvent.objects.exists()
 
 
-def test_a_reads_log_row_commits_asynchronously_and_a_writes_does_not(scim):
+@pytest.mark.django_db(transaction=True)
+def test_a_reads_log_row_is_one_statement_committing_without_the_flush_and_a_writes_is_not(scim, scim_org):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    def log_transaction_sql(request):
+    def logged(request):
         with CaptureQueriesContext(connection) as captured:
             request()
-        return [query["sql"] for query in captured.captured_queries]
+        statements = [query["sql"] for query in captured.captured_queries]
+        log_insert = next(n for n, sql in enumerate(statements) if 'INSERT INTO "scim_provisioningevent"' in sql)
+        return statements, log_insert
 
-    write = log_transaction_sql(lambda: created(scim))
-    read = log_transaction_sql(lambda: scim.get("/Users"))
-    asynchronous = "SET LOCAL synchronous_commit = off"
-    assert asynchronous not in write
-    assert read.index(asynchronous) == next(n for n, sql in enumerate(read) if "scim_provisioningevent" in sql) - 1
+    asynchronous = "RETURNING set_config('synchronous_commit', 'off', true)"
+    write, write_log = logged(lambda: created(scim))
+    read, read_log = logged(lambda: scim.get("/Users"))
+    assert asynchronous not in write[write_log]
+    assert read[read_log].endswith(asynchronous)
+    assert not {"BEGIN", "COMMIT"} & {sql.split(" ")[0] for sql in read[read_log - 1:read_log + 2]}  # autocommit
+    with org_scope(scim_org):
+        assert list(ProvisioningEvent.objects.order_by("created").values_list("method", flat=True)) == ["POST", "GET"]
 
 
 @pytest.mark.django_db(transaction=True)
