@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
-from django.db.models.lookups import Exact
+from django.db.models.lookups import Exact, StartsWith
 
 from tenants.errors import NotFound
 from tenants.models import Organization
@@ -82,7 +82,7 @@ def scim_user_get(*, org: Organization, public_id: str) -> ScimUser:
     return _found(_USER_WITH_EMAILS_AND_GROUPS.first(public_id=public_id), public_id)
 
 
-# Okta's and Entra's lookups before each create (scim.protocol.filters.one_equality), compiled once.
+# Okta's and Entra's lookups before each create (scim.protocol.filters.one_comparison), compiled once.
 _USERS_EQUAL = {
     "user_name": PreparedQuery(lambda value: ScimUser.objects.with_emails_and_groups().filter(
         Exact(Lower("user_name"), value))),
@@ -95,6 +95,27 @@ def scim_users_equal(*, org: Organization, field: str, value: str) -> list[ScimU
     """The users whose lower(userName) or externalId (`field`) equals `value`, with e-mails and groups:
     at most one, by the org's unique constraints."""
     return _USERS_EQUAL[field].all(value=value)
+
+
+def _starting_with(prefix: str) -> QuerySet:
+    # The pattern is escaped in SQL, so the prefix stays one parameter (a PreparedQuery's); PostgreSQL folds
+    # it to a constant and serves it from the (org_id, lower(user_name) text_pattern_ops) index.
+    return ScimUser.objects.filter(StartsWith(Lower("user_name"), Value(prefix)))
+
+
+_USERS_STARTING_WITH: dict[int, PreparedQuery] = {}  # by page size
+
+
+@org_bound
+def scim_users_starting_with(*, org: Organization, prefix: str, count: int) -> tuple[int, list[ScimUser]]:
+    """(how many users' lower(userName) starts with `prefix`, the first `count` of them by id with e-mails
+    and groups): one prepared query, and a COUNT only when the page is full."""
+    if count not in _USERS_STARTING_WITH:
+        _USERS_STARTING_WITH[count] = PreparedQuery(lambda value, size=count: ScimUser.objects.with_emails_and_groups()
+                                                    .filter(pk__in=_starting_with(value).order_by("id").values("id")[:size])
+                                                    .order_by("id"))
+    page = _USERS_STARTING_WITH[count].all(value=prefix)
+    return (len(page) if len(page) < count else _starting_with(prefix).count()), page
 
 
 @org_bound

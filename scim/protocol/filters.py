@@ -110,20 +110,23 @@ _COMPARISON_TOKENS = {"EQ", "NE", "GT", "GE", "LT", "LE", "CO", "SW", "EW", "PR"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-# The lookup Okta and Entra make before every create: one comparison of userName or externalId, written
-# as scim2-filter-parser reads it (a quoted value is taken as is, keywords in any case).
-_ONE_EQUALITY = re.compile(r'[ \t]*(username|externalid)[ \t]+eq[ \t]+"([^"]*)"[ \t]*', re.IGNORECASE)
+# The lookup Okta and Entra make before every create, and a userName prefix: one comparison, written as
+# scim2-filter-parser reads it (a quoted value is taken as is, keywords in any case).
+_ONE_COMPARISON = re.compile(r'[ \t]*(username|externalid)[ \t]+(eq|sw)[ \t]+"([^"]*)"[ \t]*', re.IGNORECASE)
 
 
-def one_equality(filter_text) -> tuple[str, str] | None:
-    """("user_name", value lower-cased) or ("external_id", value) when the filter is exactly one such
-    comparison, compared as the translator would compare it; None for anything else (or anything odd,
-    which the translator then refuses with its own words)."""
-    match = _ONE_EQUALITY.fullmatch(filter_text) if isinstance(filter_text, str) else None
+def one_comparison(filter_text) -> tuple[str, str, str] | None:
+    """(field, "eq" or "sw", value as the translator compares it) when the filter is exactly `userName eq`,
+    `externalId eq` or `userName sw` with a quoted value: ("user_name", op, value lower-cased) or
+    ("external_id", "eq", value). None for anything else (or anything odd, which the translator then
+    refuses with its own words)."""
+    match = _ONE_COMPARISON.fullmatch(filter_text) if isinstance(filter_text, str) else None
     if match is None or len(filter_text) > MAX_FILTER_LENGTH or "\x00" in filter_text or _SURROGATE.search(filter_text):
         return None
-    attribute, value = match.groups()
-    return ("user_name", value.lower()) if attribute.lower() == "username" else ("external_id", value)
+    attribute, operator, value = match[1].lower(), match[2].lower(), match[3]
+    if attribute == "username":
+        return "user_name", operator, value.lower()
+    return ("external_id", "eq", value) if operator == "eq" else None
 
 
 class StrictUserFilterTranspiler(Transpiler):

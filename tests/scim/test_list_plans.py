@@ -43,7 +43,8 @@ def test_username_sw_is_one_flat_query_on_the_prefix_index(scim, users):
     assert body["totalResults"] == 111 and len(body["Resources"]) == 100
     assert all(user["userName"].startswith("plan1") for user in body["Resources"])
     count_sql = next(sql for sql in users_sql if "COUNT(" in sql)
-    assert " IN (SELECT" not in count_sql and "LIKE 'plan1%'" in count_sql
+    # (the pattern is escaped in SQL, and PostgreSQL folds it to the constant 'plan1%')
+    assert " IN (SELECT" not in count_sql and "LIKE REPLACE(REPLACE(REPLACE('plan1'" in count_sql
     assert "scim_user_org_username_prefix" in explain(count_sql)
 
 

@@ -104,6 +104,8 @@ CALLS = {
     "scim.selectors.scim_user_count": lambda w: selectors.scim_user_count(org=w["a"]),
     "scim.selectors.scim_users_equal": lambda w: selectors.scim_users_equal(
         org=w["a"], field="user_name", value="shared@example.com"),
+    "scim.selectors.scim_users_starting_with": lambda w: selectors.scim_users_starting_with(
+        org=w["a"], prefix="shared", count=10),
     "scim.selectors.scim_user_welcome_address": lambda w: selectors.scim_user_welcome_address(
         org=w["a"], user_pk=w["a_person"].pk),
     "scim.selectors.directory_users_page": lambda w: selectors.directory_users_page(org=w["a"], query="example"),

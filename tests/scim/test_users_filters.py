@@ -182,6 +182,20 @@ def test_the_idps_lookup_is_one_prepared_query_with_the_translators_answer(scim,
     assert body == general and body["totalResults"] == len(expected)
 
 
+@pytest.mark.parametrize("prefix", ["ANN", "a", "ann_", "an%", "b\\", "zed", ""])
+@pytest.mark.parametrize("page", ["", "&count=1", "&count=2", "&startIndex=2&count=1", "&count=0"])
+def test_a_username_prefix_answers_as_the_translator_would(scim, prefix, page, monkeypatch):
+    from scim import selectors
+
+    for name in ("ann_a", "ann%b", "annie", "b\\c", "bob"):
+        scim.post("/Users", user_body(f"{name}@example.com"))
+    text = f'userName sw "{prefix}"'
+    general = body_of(scim.get("/Users?filter=" + quote(f"({text})") + page))
+    if "startIndex=2" not in page and "count=0" not in page:  # the first page: the prepared path, never the general one
+        monkeypatch.setattr(selectors, "scim_users_page", None)
+    assert body_of(scim.get("/Users?filter=" + quote(text) + page)) == general
+
+
 def test_the_prepared_lookup_pages_and_validates_like_any_list(scim):
     scim.post("/Users", user_body("ann@example.com"))
     lookup = "/Users?filter=" + quote('userName eq "ann@example.com"')

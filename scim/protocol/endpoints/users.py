@@ -8,7 +8,7 @@ from scim import selectors
 from scim.models import ScimUser
 from scim.services import users as services
 
-from ..filters import one_equality, user_ordering
+from ..filters import one_comparison, user_ordering
 from ..locations import scim_base_url, user_location
 from ..patch import apply_patch
 from ..resources.attributes import project
@@ -50,21 +50,26 @@ class UserCollection(Endpoint):
                            base=base)
 
     def search(self, request: ScimRequest, params: Mapping) -> ScimResult:
-        equality = one_equality(params.get("filter"))
-        if equality is not None:
-            # The IdPs' lookup before a create: at most one user (the org's unique constraints), one query.
-            user_ordering(params.get("sortBy"), params.get("sortOrder"))  # still refused if it names nothing
-            start_index, count = page_bounds(params)
-            matches = selectors.scim_users_equal(org=request.org, field=equality[0], value=equality[1])
-            total, users = len(matches), matches[start_index - 1:start_index - 1 + count]
-        else:
-            query = list_query(params)
-            start_index = query["start_index"]
-            total, users = selectors.scim_users_page(org=request.org, **query)
+        start_index, total, users = self._page(request, params)
         attributes, excluded = projection(params)
         base = scim_base_url()
         resources = [project(user_to_scim(user, base), attributes, excluded) for user in users]
         return ScimResult(200, list_response(resources, total=total, start_index=start_index))
+
+    def _page(self, request: ScimRequest, params: Mapping) -> tuple[int, int, list[ScimUser]]:
+        """(startIndex, totalResults, the page). The IdPs' lookup before a create (at most one user, by the
+        org's unique constraints) and a userName prefix from the first page take prepared queries."""
+        comparison = one_comparison(params.get("filter"))
+        start_index, count = page_bounds(params)
+        if comparison is not None and (comparison[1] == "eq" or (start_index == 1 and count > 0)):
+            user_ordering(params.get("sortBy"), params.get("sortOrder"))  # still refused if it names nothing
+            field, operator, value = comparison
+            if operator == "sw":
+                return (start_index, *selectors.scim_users_starting_with(org=request.org, prefix=value, count=count))
+            matches = selectors.scim_users_equal(org=request.org, field=field, value=value)
+            return start_index, len(matches), matches[start_index - 1:start_index - 1 + count]
+        query = list_query(params)
+        return (query["start_index"], *selectors.scim_users_page(org=request.org, **query))
 
 
 class UserSearch(SearchEndpoint, UserCollection):
