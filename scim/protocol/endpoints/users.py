@@ -60,14 +60,15 @@ class UserCollection(Endpoint):
         """(startIndex, totalResults, the page). The IdPs' lookup before a create (at most one user, by the
         org's unique constraints) and a userName prefix from the first page take prepared queries."""
         comparison = one_comparison(params.get("filter"))
-        start_index, count = page_bounds(params)
-        if comparison is not None and (comparison[1] == "eq" or (start_index == 1 and count > 0)):
-            user_ordering(params.get("sortBy"), params.get("sortOrder"))  # still refused if it names nothing
+        if comparison is not None:
             field, operator, value = comparison
-            if operator == "sw":
+            start_index, count = page_bounds(params)
+            in_id_order = user_ordering(params.get("sortBy"), params.get("sortOrder")) == ["id"]  # or refused
+            if operator == "eq":
+                matches = selectors.scim_users_equal(org=request.org, field=field, value=value)
+                return start_index, len(matches), matches[start_index - 1:start_index - 1 + count]
+            if start_index == 1 and count > 0 and in_id_order:
                 return (start_index, *selectors.scim_users_starting_with(org=request.org, prefix=value, count=count))
-            matches = selectors.scim_users_equal(org=request.org, field=field, value=value)
-            return start_index, len(matches), matches[start_index - 1:start_index - 1 + count]
         query = list_query(params)
         return (query["start_index"], *selectors.scim_users_page(org=request.org, **query))
 
