@@ -49,7 +49,7 @@ class Limit:
 SCIM_WINDOW_SECONDS = 10
 
 
-def enforce_scim_limits(request, *, org, credential: str) -> None:
+def enforce_scim_limits(*, org, credential: str) -> None:
     """Per credential and per org: an org's own figure (set by staff) replaces both defaults."""
     own = org.scim_requests_per_second
     per_credential = own or settings.SCIM_RATE_PER_CREDENTIAL
@@ -57,7 +57,7 @@ def enforce_scim_limits(request, *, org, credential: str) -> None:
     _enforce_per_credential_and_org("scim", per_credential, per_org, org=org, credential=credential)
 
 
-def enforce_api_limits(request, *, org, credential: str) -> None:
+def enforce_api_limits(*, org, credential: str) -> None:
     """The management API's limits, per key and per org, counted like SCIM's."""
     _enforce_per_credential_and_org("api", settings.API_RATE_PER_KEY, settings.API_RATE_PER_ORG, org=org,
                                     credential=credential)

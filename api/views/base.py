@@ -24,7 +24,7 @@ class ApiView(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)  # authenticates and checks the key's access
-        enforce_api_limits(request, org=self.org, credential=request.user.key.public_id)
+        enforce_api_limits(org=self.org, credential=request.user.key.public_id)
         self._scope = ExitStack()
         self._scope.enter_context(org_scope(self.org))
 

@@ -81,7 +81,7 @@ class ScimView(View):
                 principal = authenticate(request)
                 # Known org from here on: a 403 for a missing scope or a 429 is in the org's log too.
                 try:
-                    enforce_scim_limits(request, org=principal.org, credential=principal.credential_label)
+                    enforce_scim_limits(org=principal.org, credential=principal.credential_label)
                 except RateLimited as limited:
                     raise ScimError(429, limited.detail, headers={"Retry-After": str(limited.retry_after)}) from None
                 require_scope(principal, operation)

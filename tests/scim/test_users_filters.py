@@ -163,6 +163,17 @@ def test_user_name_eq_uses_the_lower_index_expression(scim, django_assert_max_nu
     assert any(re.search(r'LOWER\((U\d+|"scim_scimuser")\."user_name"\) = ', q["sql"]) for q in context.captured_queries)
 
 
+def answers_of_the_translator_and_the_prepared_path(scim, monkeypatch, text, page="", prepared=True):
+    """(the list the translator gives for `text`, parenthesised; the list `text` itself gets), the second
+    refused the translator's selector when `prepared`."""
+    from scim import selectors
+
+    general = body_of(scim.get("/Users?filter=" + quote(f"({text})") + page))
+    if prepared:
+        monkeypatch.setattr(selectors, "scim_users_page", None)
+    return general, body_of(scim.get("/Users?filter=" + quote(text) + page))
+
+
 @pytest.mark.parametrize("text, expected", [
     ('userName eq "ANN@example.com"', ["ann@example.com"]),   # case-insensitive, as RFC 7643 says
     ('USERNAME EQ "bob@example.com"', ["bob@example.com"]),
@@ -171,13 +182,9 @@ def test_user_name_eq_uses_the_lower_index_expression(scim, django_assert_max_nu
     ('userName eq ""', []),
 ])
 def test_the_idps_lookup_is_one_prepared_query_with_the_translators_answer(scim, text, expected, monkeypatch):
-    from scim import selectors
-
     for name in ("ann", "bob"):
         scim.post("/Users", {**user_body(f"{name}@example.com"), "externalId": f"ext-{name}"})
-    general = body_of(scim.get("/Users?filter=" + quote(f"({text})")))  # parenthesised: the translator's path
-    monkeypatch.setattr(selectors, "scim_users_page", None)  # the lookup must not take it
-    body = body_of(scim.get("/Users?filter=" + quote(text)))
+    general, body = answers_of_the_translator_and_the_prepared_path(scim, monkeypatch, text)
     assert [user["userName"] for user in body["Resources"]] == expected
     assert body == general and body["totalResults"] == len(expected)
 
@@ -186,15 +193,12 @@ def test_the_idps_lookup_is_one_prepared_query_with_the_translators_answer(scim,
 @pytest.mark.parametrize("page", ["", "&count=1", "&count=2", "&startIndex=2&count=1", "&count=0",
                                   "&sortBy=userName&sortOrder=descending"])
 def test_a_username_prefix_answers_as_the_translator_would(scim, prefix, page, monkeypatch):
-    from scim import selectors
-
     for name in ("ann_a", "ann%b", "annie", "b\\c", "bob"):
         scim.post("/Users", user_body(f"{name}@example.com"))
-    text = f'userName sw "{prefix}"'
-    general = body_of(scim.get("/Users?filter=" + quote(f"({text})") + page))
-    if not any(other in page for other in ("startIndex=2", "count=0", "sortBy")):  # the prepared path's cases
-        monkeypatch.setattr(selectors, "scim_users_page", None)
-    assert body_of(scim.get("/Users?filter=" + quote(text) + page)) == general
+    prepared = not any(other in page for other in ("startIndex=2", "count=0", "sortBy"))  # the prepared path's cases
+    general, body = answers_of_the_translator_and_the_prepared_path(
+        scim, monkeypatch, f'userName sw "{prefix}"', page, prepared)
+    assert body == general
 
 
 def test_the_prepared_lookup_pages_and_validates_like_any_list(scim):
