@@ -6,8 +6,10 @@ A Group's members are rows of GroupMembership pointing at ScimUser; SCIM address
 ScimUser.public_id, never by pk. Membership writes are set operations (scim.services.memberships).
 """
 
+from dataclasses import dataclass
+
 from django.contrib.postgres.indexes import OpClass
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import JSONArray, Lower
 from django.utils import timezone
@@ -22,6 +24,20 @@ def etag_matches(header: str, etag: str) -> bool:
     """Whether an If-Match / If-None-Match header (a list of tags, or *) names this weak ETag."""
     tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
     return "*" in tags or etag.removeprefix("W/") in tags
+
+
+@dataclass(frozen=True)
+class UniqueConflicts:
+    """The Conflict a write answers when it breaks one of its table's unique constraints, by the
+    constraint's name. The constraint is the check: no SELECT beforehand, and no race between the
+    two. PostgreSQL names the constraint; SQLite (the demo's) does not, and gets `otherwise`."""
+
+    by_constraint: dict[str, str]
+    otherwise: str
+
+    def of(self, error: IntegrityError) -> Conflict:
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        return Conflict(self.by_constraint.get(constraint, self.otherwise))
 
 
 class VersionedQuerySet(models.QuerySet):
@@ -41,26 +57,28 @@ class VersionedQuerySet(models.QuerySet):
             raise PreconditionFailed(f"The {noun} changed since you read it (If-Match does not match meta.version).")
         return row
 
-    def write_next_version(self, row, changes: dict, conflict: Conflict) -> None:
+    def write_next_version(self, row, changes: dict, conflicts: UniqueConflicts) -> None:
         """One UPDATE of the locked `row`: the changed columns, version + 1, last_modified; the instance
-        follows. A unique constraint the UPDATE breaks (a concurrent writer took the name) is `conflict`."""
+        follows. A unique constraint the UPDATE breaks (another row holds the name) is the Conflict
+        `conflicts` names for it."""
         now = timezone.now()
         try:
             self.filter(pk=row.pk).update(**changes, version=F("version") + 1, last_modified=now)
-        except IntegrityError:
-            raise conflict from None
+        except IntegrityError as error:
+            raise conflicts.of(error) from None
         for name, value in changes.items():
             setattr(row, name, value)
         row.version += 1  # exact: the row is locked, so nobody else raised it meanwhile
         row.last_modified = now
 
-    def insert_new(self, row, conflict: Conflict) -> None:
-        """INSERT `row` in a savepoint; a unique constraint it breaks (a concurrent create won) is `conflict`."""
+    def insert_new(self, row, conflicts: UniqueConflicts) -> None:
+        """INSERT `row`; a unique constraint it breaks (another row holds the name, committed or being
+        committed) is the Conflict `conflicts` names for it. The failed INSERT leaves the transaction
+        to be rolled back (no savepoint: the caller's write is over, and its error leaves the block)."""
         try:
-            with transaction.atomic():
-                row.save(force_insert=True)
-        except IntegrityError:
-            raise conflict from None
+            row.save(force_insert=True)
+        except IntegrityError as error:
+            raise conflicts.of(error) from None
 
 
 class JSONRows(Subquery):

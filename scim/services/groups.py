@@ -9,6 +9,8 @@ k member ids a request names, whatever the group's size (DESIGN.md invariant 5):
   serialised and all land (the union), and a stale If-Match is refused.
 - every write emits its directory events (scim.directory_events); member changes are one event
   per request with the ids, net, known from the id-resolving query (no extra query per step).
+
+Uniqueness and transactions as for users (scim.services.users): the constraints check, no savepoints.
 """
 
 from __future__ import annotations
@@ -18,16 +20,13 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.db.models.functions import Lower
-from django.db.models.lookups import Exact
 
 from tenants.audit import Actor
-from tenants.errors import Conflict
 from tenants.models import Organization
 from tenants.scoping import org_bound
 
 from .. import directory_events
-from ..models import Group, GroupMembership, ScimUser
+from ..models import Group, GroupMembership, ScimUser, UniqueConflicts
 from ..values import GroupValues, MemberStep
 
 
@@ -55,19 +54,12 @@ def _user_pks(public_ids: Iterable[str], group: Group | None = None) -> tuple[di
     return found, members
 
 
-def _check_unique(fields: dict, exclude_pk: int | None) -> None:
-    others = Group.objects.exclude(pk=exclude_pk)
-    name = fields.get("display_name")
-    if name and others.filter(Exact(Lower("display_name"), name.lower())).exists():
-        raise Conflict(f"A group with displayName {name} already exists.")
-    external_id = fields.get("external_id")
-    if external_id and others.filter(external_id=external_id).exists():
-        raise Conflict(f"A group with externalId {external_id} already exists.")
-
-
-def _uniqueness_race() -> Conflict:
-    # A concurrent request won the race _check_unique looked for; the database's constraint said so.
-    return Conflict("A group with this displayName or externalId already exists.")
+def _unique_conflicts(group: Group) -> UniqueConflicts:
+    """What a write of `group` answers when another group of the org holds its displayName or externalId."""
+    return UniqueConflicts({
+        "scim_group_org_name_ci_unique": f"A group with displayName {group.display_name} already exists.",
+        "scim_group_org_external_id_unique": f"A group with externalId {group.external_id} already exists.",
+    }, otherwise="A group with this displayName or externalId already exists.")
 
 
 def _add_members(group: Group, user_pks) -> None:
@@ -114,12 +106,11 @@ def _clean(group: Group) -> None:
 @org_bound
 def group_create(*, org: Organization, actor: Actor, values: GroupValues) -> Group:
     """A new group with its members; all or nothing."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         group = Group(org=org, **values.fields)
         _clean(group)
-        _check_unique(values.fields, exclude_pk=None)
         pks, _ = _user_pks(values.member_ids or [])
-        Group.objects.insert_new(group, _uniqueness_race())
+        Group.objects.insert_new(group, _unique_conflicts(group))
         _add_members(group, pks.values())
         directory_events.resource_created(org=org, actor=actor, resource_type="Group", row=group,
                                           members=sorted(pks))
@@ -131,16 +122,14 @@ def group_update(*, org: Organization, actor: Actor, public_id: str, fields: dic
                  if_match: str | None = None) -> Group:
     """PATCH: set `fields` and run the member `steps` in order. All or nothing: ids resolve and names
     are checked before anything is written."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         group = Group.objects.locked_for_write(public_id, if_match, "group")
         pks, members_before = _user_pks((public_id for step in steps for public_id in step.user_ids), group)
         before = directory_events.render("Group", group)
         for name, value in fields.items():
             setattr(group, name, value)
         _clean(group)
-        if fields:
-            _check_unique(fields, exclude_pk=group.pk)
-        Group.objects.write_next_version(group, fields, _uniqueness_race())
+        Group.objects.write_next_version(group, fields, _unique_conflicts(group))
         added, removed = _apply_steps(group, steps, pks, members_before)
         directory_events.resource_updated(org=org, actor=actor, resource_type="Group", row=group, before=before)
         directory_events.group_members_changed(org=org, actor=actor, group_id=group.public_id, added=added,
@@ -158,7 +147,7 @@ def group_replace(*, org: Organization, actor: Actor, public_id: str, values: Gr
 
 @org_bound
 def group_delete(*, org: Organization, actor: Actor, public_id: str, if_match: str | None = None) -> None:
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         group = Group.objects.locked_for_write(public_id, if_match, "group")
         GroupMembership.objects.filter(group_id=group.pk).delete()
         group.delete()

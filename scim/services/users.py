@@ -8,6 +8,12 @@ e-mail, one primary e-mail) are checked here so every caller gets them. Errors a
 (tenants.errors, ValidationError). Deactivations and reactivations are audited with the actor that
 caused them (the IdP's credential, or staff); the provisioning log covers every other SCIM write.
 Every write emits its directory event in its transaction (scim.directory_events).
+
+Uniqueness (userName in any case, externalId) is the database's constraints' check alone, named in
+the Conflict (scim.models.UniqueConflicts). A service's transaction takes no savepoint when nested
+(savepoint=False): an error rolls back to its caller's savepoint, or the whole transaction, and no
+caller catches a service's error and goes on in the same transaction (a SCIM request, a Bulk
+operation and a staff action each end with it).
 """
 
 from __future__ import annotations
@@ -17,8 +23,6 @@ from collections.abc import Callable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import Lower
-from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from tenants import audit
@@ -30,7 +34,7 @@ from tenants.scoping import org_bound
 from tenants.selectors import domains_blocking_provisioning
 
 from .. import directory_events
-from ..models import Group, GroupMembership, ScimUser, ScimUserEmail, UserCount
+from ..models import Group, GroupMembership, ScimUser, ScimUserEmail, UniqueConflicts, UserCount
 from ..values import UserValues
 
 # Fields full_clean leaves to others: the org is the service's, public_id is made on save, and
@@ -68,14 +72,12 @@ def _check_org_rules(org: Organization, values: UserValues) -> None:
         )
 
 
-def _check_unique(fields: dict, exclude_pk: int | None) -> None:
-    others = ScimUser.objects.exclude(pk=exclude_pk)
-    # lower(user_name) = ...: the expression of the (org, lower(user_name)) unique index.
-    if others.filter(Exact(Lower("user_name"), fields["user_name"].lower())).exists():
-        raise Conflict(f"A user with userName {fields['user_name']} already exists.")
-    external_id = fields.get("external_id")
-    if external_id and others.filter(external_id=external_id).exists():
-        raise Conflict(f"A user with externalId {external_id} already exists.")
+def _unique_conflicts(user: ScimUser) -> UniqueConflicts:
+    """What a write of `user` answers when another user of the org holds its userName or externalId."""
+    return UniqueConflicts({
+        "scim_user_org_username_ci_unique": f"A user with userName {user.user_name} already exists.",
+        "scim_user_org_external_id_unique": f"A user with externalId {user.external_id} already exists.",
+    }, otherwise="A user with this userName or externalId already exists.")
 
 
 def _email_rows(user: ScimUser, emails: list[dict]) -> list[ScimUserEmail]:
@@ -94,11 +96,6 @@ def _same_emails(current: list[ScimUserEmail], wanted: list[ScimUserEmail]) -> b
         return email.value, email.type, email.primary, email.display
 
     return [key(email) for email in current] == [key(email) for email in wanted]
-
-
-def _uniqueness_race() -> Conflict:
-    # A concurrent request won the race _check_unique looked for; the database's constraint said so.
-    return Conflict("A user with this userName or externalId already exists.")
 
 
 def _locked_user(public_id: str, if_match: str | None) -> ScimUser:
@@ -131,9 +128,7 @@ def _write(org: Organization, actor: Actor, user: ScimUser, values: UserValues) 
         setattr(user, name, value)
     user.full_clean(exclude=_NOT_CLEANED, validate_unique=False, validate_constraints=False)
     emails = _email_rows(user, values.emails)
-    if {"user_name", "external_id"} & changed.keys():
-        _check_unique(values.fields, exclude_pk=user.pk)
-    ScimUser.objects.write_next_version(user, changed, _uniqueness_race())
+    ScimUser.objects.write_next_version(user, changed, _unique_conflicts(user))
     if not _same_emails(list(user.emails.all()), emails):
         ScimUserEmail.objects.filter(user_id=user.pk).delete()
         ScimUserEmail.objects.bulk_create(emails)
@@ -202,13 +197,12 @@ def _leave_groups(user: ScimUser) -> list[str]:
 @org_bound
 def scim_user_create(*, org: Organization, actor: Actor, values: UserValues) -> ScimUser:
     """Create a user from an IdP. Okta's password never reaches here (the protocol drops it)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _check_org_rules(org, values)
         user = ScimUser(org=org, **values.fields)
         user.full_clean(exclude=_NOT_CLEANED, validate_unique=False, validate_constraints=False)
         emails = _email_rows(user, values.emails)
-        _check_unique(values.fields, exclude_pk=None)
-        ScimUser.objects.insert_new(user, _uniqueness_race())
+        ScimUser.objects.insert_new(user, _unique_conflicts(user))
         ScimUserEmail.objects.bulk_create(emails)
         if org.send_welcome_emails and emails:
             from ..tasks import send_welcome_email
@@ -227,7 +221,7 @@ def scim_user_create(*, org: Organization, actor: Actor, values: UserValues) -> 
 def scim_user_replace(*, org: Organization, actor: Actor, public_id: str, values: UserValues,
                       if_match: str | None = None) -> ScimUser:
     """PUT: the user becomes exactly `values`; a change of `active` takes effect (and is audited)."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         return _write(org, actor, _locked_user(public_id, if_match), values)
 
 
@@ -240,7 +234,7 @@ def scim_user_update(*, org: Organization, actor: Actor, public_id: str,
     patch applies to the state this transaction holds, all or nothing: if `change` raises, nothing
     is written.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         user = _locked_user(public_id, if_match)
         return _write(org, actor, user, change(user))
 
@@ -248,7 +242,7 @@ def scim_user_update(*, org: Organization, actor: Actor, public_id: str,
 @org_bound
 def scim_user_delete(*, org: Organization, actor: Actor, public_id: str, if_match: str | None = None) -> None:
     """Delete the user; the groups it was in lose it and change version."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         user = _locked_user(public_id, if_match)
         left = _leave_groups(user)
         ScimUserEmail.objects.filter(user_id=user.pk).delete()
@@ -263,12 +257,12 @@ def scim_user_delete(*, org: Organization, actor: Actor, public_id: str, if_matc
 def scim_user_deactivate(*, org: Organization, actor: Actor, public_id: str) -> ScimUser:
     """Set active=false as the IdP's PATCH would (the person's membership in this org is suspended at
     once), audited; no-op if already so. For staff: the IdP may reactivate the user on its next sync."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         user = _locked_user(public_id, if_match=None)
         if user.active is False:
             return user
         before = directory_events.render("User", user)
-        ScimUser.objects.write_next_version(user, {"active": False}, _uniqueness_race())
+        ScimUser.objects.write_next_version(user, {"active": False}, _unique_conflicts(user))
         _follow_active(org, actor, user, was_deactivated=False,
                        primary_email=next((e.value for e in user.emails.all() if e.primary), None))
         directory_events.resource_updated(org=org, actor=actor, resource_type="User", row=user, before=before,
@@ -280,7 +274,7 @@ def scim_user_deactivate(*, org: Organization, actor: Actor, public_id: str) -> 
 def user_count_compact(*, org: Organization) -> None:
     """Fold the org's user-count deltas into one row. Bookkeeping, not a change anyone made: no actor,
     no audit. Only the rows this transaction locked are folded; deltas committed meanwhile stay."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         rows = list(UserCount.objects.select_for_update().values_list("pk", "delta"))
         if len(rows) > 1:
             UserCount.objects.filter(pk__in=[pk for pk, _ in rows]).delete()

@@ -48,12 +48,15 @@ def test_display_name_is_unique_in_the_org_ignoring_case(scim, other_scim):
     assert scim.post("/Groups", group_body("Sales")).status_code == 201
     duplicate = scim.post("/Groups", group_body("SALES"))
     assert duplicate.status_code == 409 and body_of(duplicate)["scimType"] == "uniqueness"
+    assert body_of(duplicate)["detail"] == "A group with displayName SALES already exists."
     assert other_scim.post("/Groups", group_body("Sales")).status_code == 201
 
 
 def test_external_id_is_unique_in_the_org(scim):
     scim.post("/Groups", group_body("One", externalId="x"))
-    assert scim.post("/Groups", group_body("Two", externalId="x")).status_code == 409
+    duplicate = scim.post("/Groups", group_body("Two", externalId="x"))
+    assert duplicate.status_code == 409 and body_of(duplicate)["detail"] == "A group with externalId x already exists."
+    assert [group["displayName"] for group in body_of(scim.get("/Groups"))["Resources"]] == ["One"]
 
 
 def test_a_member_of_another_org_is_refused_like_an_unknown_id_and_nothing_is_written(scim, other_scim, scim_org):

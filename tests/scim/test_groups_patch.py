@@ -122,6 +122,7 @@ def test_rename_to_an_existing_name_is_409_and_writes_nothing(scim, team):
     response = patch(scim, group_id, {"op": "add", "path": "members", "value": [{"value": cy}]},
                      {"op": "replace", "path": "displayName", "value": "TAKEN"})
     assert response.status_code == 409
+    assert body_of(response)["detail"] == "A group with displayName TAKEN already exists."
     assert member_ids(scim, group_id) == {ann, bob}
 
 

@@ -7,7 +7,7 @@ from oauthapps import scopes
 from scim.models import ProvisioningEvent, ScimUser
 from tenants.scoping import org_scope
 
-from .conftest import scim_client_for, user_body
+from .conftest import body_of, scim_client_for, user_body
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
@@ -65,8 +65,27 @@ def test_the_password_is_never_stored_or_logged(scim, scim_org):
 
 def test_duplicate_user_name_in_any_case_or_external_id_is_409_uniqueness(scim):
     created(scim, "ann@example.com", externalId="e1")
-    error_of(scim.post("/Users", user_body("ANN@example.com")), 409, "uniqueness")
-    error_of(scim.post("/Users", user_body("other@example.com", externalId="e1")), 409, "uniqueness")
+    # The unique constraint is the check; its name says which attribute collided.
+    body = error_of(scim.post("/Users", user_body("ANN@example.com")), 409, "uniqueness")
+    assert body["detail"] == "A user with userName ANN@example.com already exists."
+    body = error_of(scim.post("/Users", user_body("other@example.com", externalId="e1")), 409, "uniqueness")
+    assert body["detail"] == "A user with externalId e1 already exists."
+    assert body_of(scim.get("/Users"))["totalResults"] == 1
+
+
+def test_a_create_checks_uniqueness_by_its_insert_alone(scim, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    created(scim, "ann@example.com")
+    with CaptureQueriesContext(connection) as context:
+        scim.post("/Users", user_body("bob@example.com", externalId="b1"))
+    statements = [query["sql"] for query in context.captured_queries]
+    assert not [sql for sql in statements if sql.startswith("SELECT") and '"scim_scimuser"' in sql], statements
+    # The credential, the user, its e-mail, the event (number, row), the log row in its savepoint.
+    with django_assert_max_num_queries(len(statements)):
+        scim.post("/Users", user_body("cy@example.com"))
+    assert len(statements) <= 10, statements
 
 
 def test_another_orgs_user_never_conflicts(scim, other_scim):

@@ -138,3 +138,15 @@ def test_patching_an_email_rewrites_the_emails(scim, ann, scim_org):
     assert {"value": "ann@home.example", "type": "home", "primary": False} in result["emails"]
     with org_scope(scim_org):
         assert sorted(ScimUserEmail.objects.values_list("value", flat=True)) == ["ann@example.com", "ann@home.example"]
+
+
+def test_taking_another_users_user_name_or_external_id_is_409_and_writes_nothing(scim, ann):
+    scim.post("/Users", user_body("bob@example.com", externalId="b1"))
+    body = patched(scim, ann, {"op": "replace", "path": "title", "value": "CTO"},
+                   {"op": "replace", "path": "userName", "value": "BOB@example.com"}, expect=409)
+    assert body["scimType"] == "uniqueness" and body["detail"] == "A user with userName BOB@example.com already exists."
+    body = patched(scim, ann, {"op": "replace", "path": "externalId", "value": "b1"}, expect=409)
+    assert body["detail"] == "A user with externalId b1 already exists."
+    unchanged = json.loads(scim.get(f"/Users/{ann['id']}").content)
+    assert (unchanged["userName"], unchanged.get("title"), unchanged["meta"]["version"]) == (
+        "ann@example.com", None, ann["meta"]["version"])
