@@ -33,12 +33,11 @@ def event_record(*, org: Organization, actor: Actor, type: str, resource_type: s
     if type not in EVENT_TYPES:
         raise ValueError(f"Unknown event type {type!r}.")
     # savepoint=False: inside the change's transaction this costs no SAVEPOINT round trips; an error
-    # rolls the whole change back anyway. Two queries when no endpoint listens.
+    # rolls the whole change back anyway. One statement when no endpoint listens.
     with transaction.atomic(savepoint=False):
-        sequence, has_endpoints = _next_sequence(org)
-        event = Event.objects.create(org=org, sequence=sequence, type=type, actor_label=actor.label,
-                                     resource_type=resource_type, resource_id=resource_id, data=data)
-        if not has_endpoints:
+        event = Event(org=org, type=type, actor_label=actor.label, resource_type=resource_type,
+                      resource_id=resource_id, data=data)
+        if not _insert_numbered(event):
             return event
         endpoints = [endpoint for endpoint in WebhookEndpoint.objects.filter(enabled=True) if endpoint.wants(type)]
         WebhookDelivery.objects.bulk_create([WebhookDelivery(org=org, endpoint=endpoint, event=event)
@@ -48,17 +47,45 @@ def event_record(*, org: Organization, actor: Actor, type: str, resource_type: s
     return event
 
 
-def _next_sequence(org: Organization) -> tuple[int, bool]:
+def _next_sequence_sql() -> str:
     """The org's next event number and whether it has enabled endpoints, in one upsert that locks the
     org's EventStream row until the transaction ends (ON CONFLICT DO UPDATE locks as SELECT ... FOR
-    UPDATE would). The ORM has no upsert-returning; org_id is in the SQL."""
+    UPDATE would), so events are numbered in commit order. The ORM has no upsert-returning; org_id is
+    its one parameter."""
     table = connection.ops.quote_name(EventStream._meta.db_table)
+    return (f"INSERT INTO {table} (org_id, last_sequence, has_endpoints) VALUES (%s, 1, false) ON CONFLICT (org_id) "
+            f"DO UPDATE SET last_sequence = {table}.last_sequence + 1 RETURNING last_sequence, has_endpoints")
+
+
+def _insert_numbered(event: Event) -> bool:
+    """INSERT `event` with the org's next number; whether the org has enabled endpoints.
+
+    On PostgreSQL the number is taken in the same statement (the upsert as a WITH clause feeding the
+    INSERT): one round trip on every directory write instead of two. SQLite (the demo's) has no
+    INSERT inside WITH and takes two."""
+    quote = connection.ops.quote_name
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_next_sequence_sql(), [event.org_id])
+            event.sequence, has_endpoints = cursor.fetchone()
+        event.save(force_insert=True)
+        return bool(has_endpoints)
+    fields = [field for field in Event._meta.local_concrete_fields if not field.primary_key]
+    values, params = [], [event.org_id]
+    for field in fields:
+        if field.attname == "sequence":
+            values.append("next.last_sequence")
+        else:
+            values.append("%s")
+            params.append(field.get_db_prep_save(field.pre_save(event, add=True), connection))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (org_id, last_sequence, has_endpoints) VALUES (%s, 1, false) ON CONFLICT (org_id) "
-            f"DO UPDATE SET last_sequence = {table}.last_sequence + 1 RETURNING last_sequence, has_endpoints", [org.pk])
-        sequence, has_endpoints = cursor.fetchone()
-    return sequence, bool(has_endpoints)
+            f"WITH next AS ({_next_sequence_sql()}) INSERT INTO {quote(Event._meta.db_table)} "
+            f"({', '.join(quote(field.column) for field in fields)}) SELECT {', '.join(values)} FROM next "
+            f"RETURNING {quote(Event._meta.pk.column)}, {quote('sequence')}, (SELECT has_endpoints FROM next)", params)
+        event.pk, event.sequence, has_endpoints = cursor.fetchone()
+    event._state.adding, event._state.db = False, connection.alias  # as save() leaves a saved row
+    return bool(has_endpoints)
 
 
 def _count_endpoints(org: Organization) -> None:

@@ -5,7 +5,7 @@ An event carries the resource as SCIM renders it, and rendering belongs to the p
 (scim.protocol.resources), which the directory may not import (tests/scim/test_layers.py). So the
 protocol registers its renderers here when the app registry is ready (scim.protocol.apps), and
 the services hand them rows whose e-mails and groups are already known: rendering costs no query,
-and each event costs the three of events.services.event_record.
+and each event costs the one statement of events.services.event_record.
 
 - user.created, user.deactivated, user.reactivated: data["resource"] (a user created inactive is
   user.created with active false);

@@ -19,7 +19,6 @@ import time
 from contextlib import nullcontext
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -128,20 +127,18 @@ class ScimView(View):
         # committing without waiting for the WAL flush (provisioning_event_record).
         read = request.method in ("GET", "HEAD")
         try:
-            # A savepoint inside an outer transaction (a successful write's, a test's): a failed INSERT
-            # must not poison it.
-            in_transaction = transaction.get_connection().in_atomic_block
-            with transaction.atomic() if in_transaction else nullcontext():
-                body = scim_request.logged_body if scim_request else None
-                provisioning_event_record(
-                    org=org, method=request.method.upper(), path=request.get_full_path(),
-                    credential_name=credential_name, status=result.status, scim_type=result.scim_type,
-                    detail=result.error_detail, idp=idps.recognise(request.headers.get("User-Agent", ""), body),
-                    duration_ms=int((time.monotonic() - started) * 1000),
-                    user_public_id=touched.user_id if touched else "", group_public_id=touched.group_id if touched else "",
-                    request_body=body,  # the service redacts
-                    wait_for_flush=not read,
-                )
+            # Inside a successful write's transaction, the service's savepoint keeps a failed INSERT from
+            # poisoning it.
+            body = scim_request.logged_body if scim_request else None
+            provisioning_event_record(
+                org=org, method=request.method.upper(), path=request.get_full_path(),
+                credential_name=credential_name, status=result.status, scim_type=result.scim_type,
+                detail=result.error_detail, idp=idps.recognise(request.headers.get("User-Agent", ""), body),
+                duration_ms=int((time.monotonic() - started) * 1000),
+                user_public_id=touched.user_id if touched else "", group_public_id=touched.group_id if touched else "",
+                request_body=body,  # the service redacts
+                wait_for_flush=not read,
+            )
         except Exception:  # The log must never turn a done write into an error.
             log.exception("could not record provisioning event")
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models.sql import InsertQuery
 
 from tenants.models import Organization
@@ -67,32 +68,62 @@ def provisioning_event_record(*, org: Organization, method: str, path: str, cred
     caller can store one. No actor: the row itself names the credential, and the log is not audited
     (it is the record).
 
-    `wait_for_flush=False` (a read's row, outside any transaction): the INSERT's own transaction commits
-    without waiting for the WAL to reach the disk, and the row has no pk here."""
+    Inside a transaction (a successful write's) the row commits with it, and a failed INSERT leaves that
+    transaction unharmed. Outside one, `wait_for_flush=False` (a read's row): the INSERT's own transaction
+    commits without waiting for the WAL to reach the disk. Either way, on PostgreSQL, the row has no pk
+    here (one round trip, no RETURNING id)."""
     event = ProvisioningEvent(
         org=org, method=method, path=_without_query_secrets(path)[:500], credential_name=credential_name,
         status=status, scim_type=scim_type, detail=_without_password_mention(detail)[:500], idp=idp,
         duration_ms=duration_ms, user_public_id=user_public_id,
         group_public_id=group_public_id, request_body=_without_secrets(request_body),
     )
-    if wait_for_flush or connection.vendor != "postgresql":
+    if connection.vendor != "postgresql":  # the demo's SQLite
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            event.save(force_insert=True)
+    elif connection.in_atomic_block:
+        _insert_in_a_savepoint(event)
+    elif wait_for_flush:
         event.save(force_insert=True)
     else:
-        _insert_without_waiting_for_flush(event)
+        _insert(event, " RETURNING set_config('synchronous_commit', 'off', true)")
     return event
 
 
-def _insert_without_waiting_for_flush(event: ProvisioningEvent) -> None:
-    """The INSERT Django would send, as one statement whose RETURNING sets synchronous_commit off for its
-    own transaction: evaluated before that transaction commits, so the commit does not wait for the WAL
-    flush (issue 14: 1.2 ms of a 5 ms read under load), in one round trip instead of BEGIN, SET LOCAL,
-    INSERT and COMMIT. Only a PostgreSQL crash in the next ~0.6 s (3 x wal_writer_delay) can lose the row."""
+def _insert_statement(event: ProvisioningEvent) -> tuple[str, list]:
+    """The INSERT Django would send for `event`."""
     query = InsertQuery(ProvisioningEvent)
     query.insert_values([field for field in ProvisioningEvent._meta.local_concrete_fields if not field.primary_key],
                         [event])
     ((sql, params),) = query.get_compiler(connection=connection).as_sql()
+    return sql, params
+
+
+def _insert(event: ProvisioningEvent, returning: str) -> None:
+    """A read's row: one statement whose RETURNING sets synchronous_commit off for its own transaction,
+    evaluated before that transaction commits, so the commit does not wait for the WAL flush (issue 14:
+    1.2 ms of a 5 ms read under load), in one round trip instead of BEGIN, SET LOCAL, INSERT and COMMIT.
+    Only a PostgreSQL crash in the next ~0.6 s (3 x wal_writer_delay) can lose the row."""
+    sql, params = _insert_statement(event)
     with connection.cursor() as cursor:
-        cursor.execute(sql + " RETURNING set_config('synchronous_commit', 'off', true)", params)
+        cursor.execute(sql + returning, params)
+
+
+def _insert_in_a_savepoint(event: ProvisioningEvent) -> None:
+    """A row inside the caller's transaction (a successful write's: it commits with the write) in a
+    savepoint of its own, so a failed INSERT leaves that transaction as it was and the write still
+    commits. SAVEPOINT, INSERT and RELEASE go as one string in one round trip, not three (Django's
+    cursors bind parameters client-side, which allows several statements)."""
+    sql, params = _insert_statement(event)
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(f"SAVEPOINT {_SAVEPOINT}; {sql}; RELEASE SAVEPOINT {_SAVEPOINT}", params)
+        except DatabaseError:
+            cursor.execute(f"ROLLBACK TO SAVEPOINT {_SAVEPOINT}; RELEASE SAVEPOINT {_SAVEPOINT}")
+            raise
+
+
+_SAVEPOINT = "provisioning_event"
 
 
 def provisioning_events_prune(*, before: datetime) -> int:

@@ -107,3 +107,18 @@ def count_queries_of(action) -> int:
     with CaptureQueriesContext(connection) as context:
         action()
     return len(context.captured_queries)
+
+
+def statements_of(action) -> list[str]:
+    """The SQL each statement `action` sent, recorded as it is sent (a failed one included)."""
+    from django.db import connection
+
+    sent = []
+
+    def record(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        action()
+    return sent

@@ -66,6 +66,21 @@ def test_lone_surrogates_in_bodies_and_filters_are_400(scim):
         user_filter_q('userName eq "\ud800@x.example"')
 
 
+def test_a_number_beyond_a_doubles_range_is_400_and_its_request_is_logged(scim, scim_org):
+    from scim.models import ProvisioningEvent
+    from tenants.scoping import org_scope
+
+    def with_number(user_name, number):
+        return json.dumps(user_body(user_name))[:-1] + f', "urn:example:extra": {{"n": {number}}}}}'
+
+    # 1e999 would be inf, which no JSON document (the log's jsonb among them) can hold: refused, logged.
+    assert_scim_400(scim.post("/Users", raw=with_number("big@example.com", "1e999")), "invalidValue",
+                    "1e999", "out of range")
+    assert scim.post("/Users", raw=with_number("fine@example.com", "1e308")).status_code == 201
+    with org_scope(scim_org):
+        assert list(ProvisioningEvent.objects.order_by("created").values_list("status", flat=True)) == [400, 201]
+
+
 @pytest.mark.parametrize("raw", ["[" * 935 + "]" * 935, '{"a":' * 935 + "1" + "}" * 935])
 def test_deeply_nested_json_is_400_invalid_syntax(scim, raw):
     assert_scim_400(scim.post("/Users", raw=raw), "invalidSyntax", "nests deeper")

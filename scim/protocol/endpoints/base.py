@@ -8,6 +8,7 @@ result. Handlers never see an HttpRequest, so both paths run the same code.
 from __future__ import annotations
 
 import json
+import math
 import re
 from contextlib import nullcontext
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +34,19 @@ NO_DATA = object()
 
 def _refuse_non_json_constant(name: str):
     raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity).")
+
+
+class _NumberOutOfRange(ValueError):
+    pass
+
+
+def _finite_float(text: str) -> float:
+    """A JSON number as a float; one beyond a double's range (1e999) would become inf, which no JSON
+    document (the provisioning log's jsonb) can hold again (RFC 8259 §6 lets us set the limit)."""
+    number = float(text)
+    if math.isinf(number):
+        raise _NumberOutOfRange(text)
+    return number
 
 
 # The deepest JSON a SCIM body needs is ~5 levels (Bulk > operation > data > emails > item);
@@ -117,7 +131,10 @@ class ScimRequest:
             raw = self.read_body() or b"null"
             try:
                 _check_nesting(raw)
-                self.logged_body = json.loads(raw, parse_constant=_refuse_non_json_constant)
+                self.logged_body = json.loads(raw, parse_constant=_refuse_non_json_constant,
+                                              parse_float=_finite_float)
+            except _NumberOutOfRange as error:
+                raise invalid_value(f"The number {str(error)[:40]} is out of range.") from None
             except (ValueError, UnicodeDecodeError, RecursionError):
                 raise invalid_syntax("The request body is not valid JSON.") from None
         else:
