@@ -43,24 +43,28 @@ def _found(row, public_id: str):
     return row
 
 
-def _page_of(model, rows: QuerySet, *, condition: Q | None, ordering: list, start_index: int, count: int,
-             total_of_all: Callable[[], int] | None = None) -> tuple[int, list]:
-    """One page of `rows` (a queryset of `model`) matching `condition`, and how many match: an SQL COUNT
+def _page_of(model, rows: Callable[[], QuerySet], *, condition: Q | None, ordering: list, start_index: int,
+             count: int, total_of_all: Callable[[], int] | None = None,
+             all_in_id_order: Callable[[int, int], list] | None = None) -> tuple[int, list]:
+    """One page of `rows()` (a queryset of `model`) matching `condition`, and how many match: an SQL COUNT
     (or `total_of_all()` without a condition) unless the page itself tells.
 
     In id order (the default) the OFFSET walks ids alone, an index-only scan of (org_id, id), and only
     the page's rows are read from the table: PostgreSQL never fetches, and throws away, the rows before it.
+    `all_in_id_order(offset, count)`, when given, reads that page without a condition (prepared).
     """
     matching = model.objects.all() if condition is None else model.objects.filter(condition)
     total = total_of_all if condition is None and total_of_all is not None else matching.count
     if count == 0:
         return total(), []
     offset = start_index - 1
-    if ordering == ["id"]:
+    if ordering == ["id"] and condition is None and all_in_id_order is not None:
+        page = all_in_id_order(offset, count)
+    elif ordering == ["id"]:
         page_ids = matching.order_by("id").values("id")[offset:offset + count]
-        page = list(rows.filter(pk__in=page_ids).order_by("id"))
+        page = list(rows().filter(pk__in=page_ids).order_by("id"))
     else:
-        page = list((rows if condition is None else rows.filter(condition)).order_by(*ordering)[offset:offset + count])
+        page = list((rows() if condition is None else rows().filter(condition)).order_by(*ordering)[offset:offset + count])
     # A page that ends short is the last one and says how many match, as long as it reached any: an eq
     # filter is answered without a COUNT.
     if 0 < len(page) < count or (offset == 0 and not page):
@@ -118,13 +122,27 @@ def scim_users_starting_with(*, org: Organization, prefix: str, count: int) -> t
     return (len(page) if len(page) < count else _starting_with(prefix).count()), page
 
 
+# An IdP's import pages through all users in id order: that page's query is compiled once per page size.
+_USERS_IN_ID_ORDER: dict[int, PreparedQuery] = {}
+
+
+def _users_in_id_order(offset: int, count: int) -> list[ScimUser]:
+    if count not in _USERS_IN_ID_ORDER:
+        _USERS_IN_ID_ORDER[count] = PreparedQuery(
+            lambda offset, size=count: ScimUser.objects.with_emails_and_groups()
+            .filter(pk__in=ScimUser.objects.order_by("id").values("id")[offset:offset + size]).order_by("id"),
+            offset="offset")
+    return _USERS_IN_ID_ORDER[count].all(offset=offset)
+
+
 @org_bound
 def scim_users_page(*, org: Organization, condition: Q | None, ordering: list, start_index: int, count: int
                     ) -> tuple[int, list[ScimUser]]:
     """(how many users match, one page of them with e-mails and groups): one query, and a COUNT unless
     the page is the last."""
-    return _page_of(ScimUser, ScimUser.objects.with_emails_and_groups(), condition=condition, ordering=ordering,
-                    start_index=start_index, count=count, total_of_all=lambda: scim_user_count(org=org))
+    return _page_of(ScimUser, ScimUser.objects.with_emails_and_groups, condition=condition, ordering=ordering,
+                    start_index=start_index, count=count, total_of_all=lambda: scim_user_count(org=org),
+                    all_in_id_order=_users_in_id_order)
 
 
 @org_bound
@@ -195,7 +213,7 @@ def group_get(*, org: Organization, public_id: str) -> Group:
 @org_bound
 def groups_page(*, org: Organization, condition: Q | None, ordering: list, start_index: int, count: int
                 ) -> tuple[int, list[Group]]:
-    return _page_of(Group, Group.objects.all(), condition=condition, ordering=ordering, start_index=start_index,
+    return _page_of(Group, Group.objects.all, condition=condition, ordering=ordering, start_index=start_index,
                     count=count)
 
 

@@ -7,6 +7,9 @@ only the looked-up value and the org in scope, so a PreparedQuery builds the que
 placeholder values, keeps its SQL and the compiler's plan for turning rows into instances
 (select_related and annotations included), and later only swaps the values in.
 
+A value may also be a page's OFFSET (`offset=` names it): Django writes a slice's bounds into the SQL
+as numbers, so the queryset is built with a sentinel offset that the SQL then takes as a parameter.
+
 The org filter stays the scoping mechanism's: the queryset is built inside a placeholder org's scope,
 and each run puts the org in scope at the time into that parameter. A run under no scope or under
 all_orgs_scope() uses the SQL built under that same kind of scope.
@@ -14,6 +17,7 @@ all_orgs_scope() uses the SQL built under that same kind of scope.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import nullcontext
 
@@ -25,6 +29,9 @@ from .scoping import current_scope, placeholder_scope
 
 # An org id no row has: where it appears in the compiled parameters, the org in scope goes.
 _ORG_PLACEHOLDER = -7_140_000_000_000_000_014
+# An OFFSET no page has: where it appears in the compiled SQL, a parameter goes.
+_OFFSET_SENTINEL = 7_140_000_000_000_000_021
+_PARAMETER_OR_PERCENT = re.compile("%s|%%")
 
 
 def _placeholder(name: str) -> str:
@@ -32,14 +39,16 @@ def _placeholder(name: str) -> str:
 
 
 class _Compiled:
-    def __init__(self, queryset: QuerySet, names: list[str]):
+    def __init__(self, queryset: QuerySet, names: list[str], offset: str | None):
         self.db = queryset.db
         self.compiler = queryset.query.get_compiler(using=self.db)
         self.sql, params = self.compiler.as_sql()
-        by_placeholder = {_placeholder(name): name for name in names}
+        by_placeholder = {_placeholder(name): name for name in names if name != offset}
         # Each parameter: a value's name, the org in scope, or a constant the queryset holds.
         self.slots = [("value", by_placeholder[param]) if param in by_placeholder
                       else ("org", None) if param == _ORG_PLACEHOLDER else ("constant", param) for param in params]
+        if offset is not None:
+            self._take_offset(offset)
         taken = [name for kind, name in self.slots if kind == "value"]
         if sorted(taken) != sorted(names) or any(_placeholder(name) in self.sql for name in names):
             raise ValueError(f"A prepared query takes each value once, as a parameter; got {taken} of {names}.")
@@ -51,6 +60,16 @@ class _Compiled:
         self.related_populators = get_related_populators(klass_info, select, self.db)
         self.annotations = list(self.compiler.annotation_col_map.items())
         self.converters = self.compiler.get_converters([column[0] for column in select[:self.compiler.col_count]])
+
+    def _take_offset(self, name: str) -> None:
+        """The sentinel OFFSET written into the SQL becomes a parameter, in its place among the others."""
+        literal = f"OFFSET {_OFFSET_SENTINEL}"
+        if self.sql.count(literal) != 1:
+            raise ValueError(f"A prepared query's offset {name!r} must slice the queryset once.")
+        position = self.sql.index(literal)
+        before = sum(token == "%s" for token in _PARAMETER_OR_PERCENT.findall(self.sql[:position]))
+        self.sql = self.sql.replace(literal, "OFFSET %s")
+        self.slots.insert(before, ("value", name))
 
     def run(self, org_id: int | None, values: dict) -> list:
         params = [values[item] if kind == "value" else org_id if kind == "org" else item for kind, item in self.slots]
@@ -70,11 +89,13 @@ class _Compiled:
 
 class PreparedQuery:
     """`build(**values)` returns a queryset whose only variable parts are `values`, each compared once
-    for equality (a plain parameter: not None, not a list); `PreparedQuery(build).all(**values)` is
-    what `list(build(**values))` would be, without compiling it again."""
+    for equality (a plain parameter: not None, not a list), or, for the value named `offset`, the start
+    of its one slice; `PreparedQuery(build).all(**values)` is what `list(build(**values))` would be,
+    without compiling it again."""
 
-    def __init__(self, build: Callable[..., QuerySet]):
+    def __init__(self, build: Callable[..., QuerySet], *, offset: str | None = None):
         self.build = build
+        self.offset = offset
         self._compiled: dict[object, _Compiled] = {}  # by the kind of scope: one org, all orgs or none
 
     def all(self, **values) -> list:
@@ -82,9 +103,9 @@ class PreparedQuery:
         kind = "org" if isinstance(scope, int) else scope
         compiled = self._compiled.get(kind)
         if compiled is None:
-            placeholders = {name: _placeholder(name) for name in values}
+            placeholders = {name: _OFFSET_SENTINEL if name == self.offset else _placeholder(name) for name in values}
             with placeholder_scope(_ORG_PLACEHOLDER) if kind == "org" else nullcontext():
-                compiled = self._compiled[kind] = _Compiled(self.build(**placeholders), list(values))
+                compiled = self._compiled[kind] = _Compiled(self.build(**placeholders), list(values), self.offset)
         return compiled.run(scope if kind == "org" else None, values)
 
     def first(self, **values):

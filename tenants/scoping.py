@@ -20,6 +20,8 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models.lookups import Exact
+from django.db.models.sql.where import AND
 
 if TYPE_CHECKING:
     from .models import Organization
@@ -95,7 +97,11 @@ class TenantManager(models.Manager):
         queryset = super().get_queryset()
         if scope is ALL_ORGS:
             return queryset
-        return queryset.filter(org_id=scope)
+        # The WHERE org_id = <scope> that filter(org_id=scope) builds, added directly: every query of a
+        # tenant row starts here, and filter()'s lookup resolution took 30 us of the 37 (issue 14).
+        query = queryset.query
+        query.where.add(Exact(self.model._meta.get_field("org").get_col(query.get_initial_alias()), scope), AND)
+        return queryset
 
     def unscoped_for_credential_lookup(self):
         """Rows of every org, for the one place that resolves a credential (token, client id) to

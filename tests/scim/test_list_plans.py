@@ -111,3 +111,23 @@ def test_the_username_prefix_statistics_are_fine_enough_for_sw(db):
         cursor.execute("SELECT attstattarget FROM pg_attribute WHERE attrelid = 'scim_user_org_username_prefix'::regclass "
                        "AND attnum = 2")
         assert cursor.fetchone()[0] == 1000
+
+
+@pytest.mark.parametrize("page", ["", "startIndex=2&count=3", "startIndex=299&count=5", "startIndex=301", "count=1",
+                                  "count=0"])
+def test_a_page_of_all_users_in_id_order_is_prepared_and_answers_as_the_general_path(scim, other_scim, users, page,
+                                                                                       monkeypatch):
+    from scim import selectors
+
+    prepared_runs = []
+    prepared_page = selectors._users_in_id_order
+    monkeypatch.setattr(selectors, "_users_in_id_order",
+                        lambda offset, count: prepared_runs.append(offset) or prepared_page(offset, count))
+    # compiled in one org's scope, run in the other's too
+    prepared = [body_of(client.get(f"/Users?{page}")) for client in (scim, other_scim)]
+    assert len(prepared_runs) == (0 if page == "count=0" else 2)
+    monkeypatch.setattr(selectors, "_users_in_id_order", None)
+    general = [body_of(client.get(f"/Users?{page}")) for client in (scim, other_scim)]
+    assert prepared == general
+    assert prepared[0]["totalResults"] == prepared[1]["totalResults"] == 300
+    assert not {user["id"] for user in prepared[0]["Resources"]} & {user["id"] for user in prepared[1]["Resources"]}

@@ -63,3 +63,39 @@ def test_a_value_the_sql_does_not_take_as_one_parameter_is_refused(org):
     twice = PreparedQuery(lambda email: Membership.objects.filter(user__email=email, invited_by__email=email))
     with org_scope(org), pytest.raises(ValueError, match="each value once"):
         twice.all(email="ada@acme.example")
+
+
+def test_an_offset_is_a_parameter_in_its_place_among_the_others(org, other_org, monkeypatch):
+    for n in range(5):
+        add_member(org, UserFactory(email=f"m{n}@acme.example"))
+        add_member(other_org, UserFactory(email=f"o{n}@globex.example"))
+
+    def page(offset, role):  # the offset sits in a subquery, before the role's parameter
+        ids = Membership.objects.order_by("pk").values("pk")[offset:offset + 2]
+        return Membership.objects.filter(pk__in=ids).filter(role=role).order_by("pk")
+
+    expected = {}
+    for scope_org in (org, other_org):
+        with org_scope(scope_org):
+            for offset in (0, 1, 3, 5):
+                expected[scope_org.pk, offset] = list(page(offset, "member"))
+    query = PreparedQuery(page, offset="offset")
+    compiled = []
+    original = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
+    with org_scope(org):
+        query.all(offset=0, role="member")  # compiles, the subquery included
+    assert compiled
+    compiled.clear()
+    for scope_org in (org, other_org):
+        with org_scope(scope_org):
+            for offset in (0, 1, 3, 5):
+                assert query.all(offset=offset, role="member") == expected[scope_org.pk, offset]
+    assert not compiled
+    assert expected[other_org.pk, 1] and {m.org_id for m in expected[other_org.pk, 1]} == {other_org.pk}
+    assert expected[org.pk, 0] != expected[org.pk, 1]
+
+
+def test_an_offset_must_be_a_slice(org):
+    with org_scope(org), pytest.raises(ValueError, match="must slice the queryset once"):
+        PreparedQuery(lambda offset: Membership.objects.filter(pk__gt=0), offset="offset").all(offset=3)

@@ -53,7 +53,9 @@ class UserCollection(Endpoint):
         start_index, total, users = self._page(request, params)
         attributes, excluded = projection(params)
         base = scim_base_url()
-        resources = [project(user_to_scim(user, base), attributes, excluded) for user in users]
+        resources = [user_to_scim(user, base) for user in users]
+        if attributes or excluded:
+            resources = [project(resource, attributes, excluded) for resource in resources]
         return ScimResult(200, list_response(resources, total=total, start_index=start_index))
 
     def _page(self, request: ScimRequest, params: Mapping) -> tuple[int, int, list[ScimUser]]:
