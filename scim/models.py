@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tenants.errors import Conflict, NotFound, PreconditionFailed
 from tenants.models import Organization, TenantModel
+from tenants.prepared_queries import PreparedInsert
 from tenants.public_ids import PublicIdField
 from tenants.scoping import TenantManager
 
@@ -75,10 +76,16 @@ class VersionedQuerySet(models.QuerySet):
         """INSERT `row`; a unique constraint it breaks (another row holds the name, committed or being
         committed) is the Conflict `conflicts` names for it. The failed INSERT leaves the transaction
         to be rolled back (no savepoint: the caller's write is over, and its error leaves the block)."""
+        if self.model not in _CREATE_INSERTS:
+            _CREATE_INSERTS[self.model] = PreparedInsert(self.model)
         try:
-            row.save(force_insert=True)
+            _CREATE_INSERTS[self.model].insert(row, self.db)
         except IntegrityError as error:
             raise conflicts.of(error) from None
+
+
+# A create's INSERT, per model (users, groups): compiled on first use, not at every create.
+_CREATE_INSERTS: dict[type, PreparedInsert] = {}
 
 
 class JSONRows(Subquery):

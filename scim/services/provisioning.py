@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
-from django.db.models.sql import InsertQuery
 
 from tenants.models import Organization
+from tenants.prepared_queries import PreparedInsert
 from tenants.scoping import all_orgs_scope, org_bound
 
 from ..models import ProvisioningEvent
@@ -90,23 +90,13 @@ def provisioning_event_record(*, org: Organization, method: str, path: str, cred
     return event
 
 
-# Per database connection alias: the INSERT's SQL, the compiler that made it, and its fields.
-_COMPILED_INSERT: dict[str, tuple] = {}
+# Every SCIM request writes a row: its INSERT is compiled once per process.
+_LOG_ROW_INSERT = PreparedInsert(ProvisioningEvent, returning_pk=False)
 
 
 def _insert_statement(event: ProvisioningEvent) -> tuple[str, list]:
-    """The INSERT Django would send for `event`. Every SCIM request writes a row and its SQL never
-    changes, so it is compiled once per process (0.15 ms a request); the values are prepared as Django
-    prepares them."""
-    if connection.alias not in _COMPILED_INSERT:
-        fields = [field for field in ProvisioningEvent._meta.local_concrete_fields if not field.primary_key]
-        query = InsertQuery(ProvisioningEvent)
-        query.insert_values(fields, [event])
-        compiler = query.get_compiler(connection=connection)
-        ((sql, _params),) = compiler.as_sql()
-        _COMPILED_INSERT[connection.alias] = sql, compiler, fields
-    sql, compiler, fields = _COMPILED_INSERT[connection.alias]
-    return sql, [compiler.prepare_value(field, compiler.pre_save_val(field, event)) for field in fields]
+    """The INSERT Django would send for `event`."""
+    return _LOG_ROW_INSERT.statement(event, connection.alias)
 
 
 def _insert(event: ProvisioningEvent, returning: str) -> None:

@@ -99,3 +99,23 @@ def test_an_offset_is_a_parameter_in_its_place_among_the_others(org, other_org, 
 def test_an_offset_must_be_a_slice(org):
     with org_scope(org), pytest.raises(ValueError, match="must slice the queryset once"):
         PreparedQuery(lambda offset: Membership.objects.filter(pk__gt=0), offset="offset").all(offset=3)
+
+
+def test_a_prepared_insert_compiles_once_and_leaves_rows_as_save_would(org, monkeypatch):
+    from django.db.models.sql.compiler import SQLInsertCompiler
+
+    from tenants.prepared_queries import PreparedInsert
+
+    rows = [Membership(org=org, user=UserFactory(email=f"p{n}@acme.example"), role=role)
+            for n, role in enumerate([Membership.Role.ADMIN, Membership.Role.MEMBER])]
+    insert = PreparedInsert(Membership)
+    compiled = []
+    original = SQLInsertCompiler.as_sql
+    monkeypatch.setattr(SQLInsertCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
+    for row in rows:
+        insert.insert(row)
+        assert row.pk and not row._state.adding and row.public_id.startswith("MB") and row.created
+    assert len(compiled) == 1
+    with org_scope(org):
+        stored = {m.pk: (m.user.email, m.role, m.public_id) for m in Membership.objects.filter(pk__in=[r.pk for r in rows])}
+    assert stored == {row.pk: (row.user.email, row.role, row.public_id) for row in rows}
