@@ -9,7 +9,7 @@ ScimUser.public_id, never by pk. Membership writes are set operations (scim.serv
 from dataclasses import dataclass
 
 from django.contrib.postgres.indexes import OpClass
-from django.db import IntegrityError, models
+from django.db import IntegrityError, connections, models
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import JSONArray, Lower
 from django.utils import timezone
@@ -76,16 +76,20 @@ class VersionedQuerySet(models.QuerySet):
         """INSERT `row`; a unique constraint it breaks (another row holds the name, committed or being
         committed) is the Conflict `conflicts` names for it. The failed INSERT leaves the transaction
         to be rolled back (no savepoint: the caller's write is over, and its error leaves the block)."""
-        if self.model not in _CREATE_INSERTS:
-            _CREATE_INSERTS[self.model] = PreparedInsert(self.model)
         try:
-            _CREATE_INSERTS[self.model].insert(row, self.db)
+            _prepared_insert(self.model).insert(row, self.db)
         except IntegrityError as error:
             raise conflicts.of(error) from None
 
 
 # A create's INSERT, per model (users, groups): compiled on first use, not at every create.
 _CREATE_INSERTS: dict[type, PreparedInsert] = {}
+
+
+def _prepared_insert(model) -> PreparedInsert:
+    if model not in _CREATE_INSERTS:
+        _CREATE_INSERTS[model] = PreparedInsert(model)
+    return _CREATE_INSERTS[model]
 
 
 class JSONRows(Subquery):
@@ -100,6 +104,45 @@ class JSONRows(Subquery):
 
 
 class ScimUserQuerySet(VersionedQuerySet):
+    def insert_new_with_emails(self, user, emails: list, conflicts: UniqueConflicts) -> None:
+        """INSERT `user` and its `emails` (ScimUserEmail rows naming it) as insert_new would, in one
+        statement on PostgreSQL: the user's INSERT is a WITH clause whose new id the e-mails' VALUES
+        read, so a create is one round trip, not two (issue 14). Rows come back with their pks."""
+        connection = connections[self.db]
+        if not emails or connection.vendor != "postgresql":
+            self.insert_new(user, conflicts)
+            for email in emails:
+                email.user = user
+            ScimUserEmail.objects.bulk_create(emails)
+            return
+        user_sql, params = _prepared_insert(ScimUser).statement(user, self.db)
+        quote = connection.ops.quote_name
+        fields = [field for field in ScimUserEmail._meta.local_concrete_fields if not field.primary_key]
+        rows = []
+        for email in emails:
+            values = []
+            for field in fields:
+                if field.attname == "user_id":
+                    values.append("(SELECT id FROM new_user)")
+                else:
+                    values.append("%s")
+                    params.append(field.get_db_prep_save(field.pre_save(email, add=True), connection))
+            rows.append(f"({', '.join(values)})")
+        sql = (f"WITH new_user AS ({user_sql}) INSERT INTO {quote(ScimUserEmail._meta.db_table)} "
+               f"({', '.join(quote(field.column) for field in fields)}) VALUES {', '.join(rows)} "
+               f"RETURNING (SELECT id FROM new_user), {quote(ScimUserEmail._meta.pk.column)}")
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                returned = cursor.fetchall()  # in VALUES order, as bulk_create relies on too
+        except IntegrityError as error:
+            raise conflicts.of(error) from None
+        user.pk = returned[0][0]
+        user._state.adding, user._state.db = False, self.db
+        for email, (_user_id, email_id) in zip(emails, returned):
+            email.pk, email.user = email_id, user
+            email._state.adding, email._state.db = False, self.db
+
     def with_emails_and_groups(self):
         """Users with their e-mails and groups read in the same SELECT, as JSON arrays (a page of 100, or
         one user, is one query, not three): `email_rows` [id, value, display, type, primary] and

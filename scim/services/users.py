@@ -202,8 +202,7 @@ def scim_user_create(*, org: Organization, actor: Actor, values: UserValues) -> 
         user = ScimUser(org=org, **values.fields)
         user.full_clean(exclude=_NOT_CLEANED, validate_unique=False, validate_constraints=False)
         emails = _email_rows(user, values.emails)
-        ScimUser.objects.insert_new(user, _unique_conflicts(user))
-        ScimUserEmail.objects.bulk_create(emails)
+        ScimUser.objects.insert_new_with_emails(user, emails, _unique_conflicts(user))
         if org.send_welcome_emails and emails:
             from ..tasks import send_welcome_email
 

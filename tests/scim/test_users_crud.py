@@ -78,11 +78,11 @@ def test_a_create_checks_uniqueness_by_its_insert_alone(scim, django_assert_max_
     sent = statements_of(lambda: scim.post("/Users", user_body("bob@example.com", externalId="b1")))
     # BEGIN and COMMIT never reach an execute wrapper; here the test's transaction makes them a savepoint.
     statements = [sql for sql in sent if not sql.startswith(("SAVEPOINT \"", "RELEASE SAVEPOINT \""))]
-    assert 'INSERT INTO "scim_scimuser"' in statements[1], statements
+    assert 'INSERT INTO "scim_scimuser"' in statements[1] and 'INSERT INTO "scim_scimuseremail"' in statements[1]
     assert not [sql for sql in statements if sql.startswith("SELECT") and '"scim_scimuser"' in sql], statements
-    # The credential, the user, its e-mail, the event (numbered in its INSERT), the log row (with its
-    # savepoint, in the same string).
-    assert len(statements) == 5, statements
+    # The credential, the user with its e-mail (one statement), the event (numbered in its INSERT), the
+    # log row (with its savepoint, in the same string).
+    assert len(statements) == 4, statements
 
 
 @pytest.mark.parametrize("field,value", [
@@ -124,6 +124,21 @@ def test_more_than_one_email_needs_exactly_one_primary(scim):
     error_of(scim.post("/Users", user_body("ann@example.com", emails=emails)), 400, "invalidValue")
     emails[0]["primary"] = True
     assert scim.post("/Users", user_body("ann@example.com", emails=emails)).status_code == 201
+
+
+@pytest.mark.parametrize("emails", [
+    [],
+    [{"value": "ann@example.com", "type": "work", "primary": True}],
+    [{"value": "ann@example.com", "type": "work", "primary": True, "display": "Ann"},
+     {"value": "ann@home.example", "type": "home"}, {"value": "ann@other.example", "type": "other"}],
+])
+def test_a_create_stores_its_emails_in_order_with_the_user_and_answers_as_a_read_does(scim, scim_org, emails):
+    created_user = created(scim, "ann@example.com", emails=emails)
+    assert created_user.get("emails", []) == [{**email, "primary": bool(email.get("primary"))} for email in emails]
+    assert body_of(scim.get(f"/Users/{created_user['id']}")) == created_user
+    with org_scope(scim_org):
+        user = ScimUser.objects.get(public_id=created_user["id"])
+        assert [(e.user_id, e.value) for e in user.emails.order_by("id")] == [(user.pk, e["value"]) for e in emails]
 
 
 def test_user_name_must_equal_primary_email_when_the_org_says_so(scim, scim_org):
