@@ -15,6 +15,7 @@ from tenants import audit
 from tenants.audit import Actor
 from tenants.effects import enqueue_effect
 from tenants.models import Organization
+from tenants.prepared_queries import insert_columns_and_values
 from tenants.scoping import org_bound
 from tenants.services import _acting_role
 
@@ -70,19 +71,13 @@ def _insert_numbered(event: Event) -> bool:
             event.sequence, has_endpoints = cursor.fetchone()
         event.save(force_insert=True)
         return bool(has_endpoints)
-    fields = [field for field in Event._meta.local_concrete_fields if not field.primary_key]
-    values, params = [], [event.org_id]
-    for field in fields:
-        if field.attname == "sequence":
-            values.append("next.last_sequence")
-        else:
-            values.append("%s")
-            params.append(field.get_db_prep_save(field.pre_save(event, add=True), connection))
+    columns, values, params = insert_columns_and_values(event, connection, computed={"sequence": "next.last_sequence"})
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH next AS ({_next_sequence_sql()}) INSERT INTO {quote(Event._meta.db_table)} "
-            f"({', '.join(quote(field.column) for field in fields)}) SELECT {', '.join(values)} FROM next "
-            f"RETURNING {quote(Event._meta.pk.column)}, {quote('sequence')}, (SELECT has_endpoints FROM next)", params)
+            f"WITH next AS ({_next_sequence_sql()}) INSERT INTO {quote(Event._meta.db_table)} ({columns}) "
+            f"SELECT {', '.join(values)} FROM next "
+            f"RETURNING {quote(Event._meta.pk.column)}, {quote('sequence')}, (SELECT has_endpoints FROM next)",
+            [event.org_id, *params])
         event.pk, event.sequence, has_endpoints = cursor.fetchone()
     event._state.adding, event._state.db = False, connection.alias  # as save() leaves a saved row
     return bool(has_endpoints)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tenants.errors import Conflict, NotFound, PreconditionFailed
 from tenants.models import Organization, TenantModel
-from tenants.prepared_queries import PreparedInsert
+from tenants.prepared_queries import PreparedInsert, insert_columns_and_values
 from tenants.public_ids import PublicIdField
 from tenants.scoping import TenantManager
 
@@ -116,21 +116,15 @@ class ScimUserQuerySet(VersionedQuerySet):
             ScimUserEmail.objects.bulk_create(emails)
             return
         user_sql, params = _prepared_insert(ScimUser).statement(user, self.db)
-        quote = connection.ops.quote_name
-        fields = [field for field in ScimUserEmail._meta.local_concrete_fields if not field.primary_key]
         rows = []
         for email in emails:
-            values = []
-            for field in fields:
-                if field.attname == "user_id":
-                    values.append("(SELECT id FROM new_user)")
-                else:
-                    values.append("%s")
-                    params.append(field.get_db_prep_save(field.pre_save(email, add=True), connection))
+            columns, values, email_params = insert_columns_and_values(
+                email, connection, computed={"user_id": "(SELECT id FROM new_user)"})
             rows.append(f"({', '.join(values)})")
-        sql = (f"WITH new_user AS ({user_sql}) INSERT INTO {quote(ScimUserEmail._meta.db_table)} "
-               f"({', '.join(quote(field.column) for field in fields)}) VALUES {', '.join(rows)} "
-               f"RETURNING (SELECT id FROM new_user), {quote(ScimUserEmail._meta.pk.column)}")
+            params += email_params
+        quote = connection.ops.quote_name
+        sql = (f"WITH new_user AS ({user_sql}) INSERT INTO {quote(ScimUserEmail._meta.db_table)} ({columns}) "
+               f"VALUES {', '.join(rows)} RETURNING (SELECT id FROM new_user), {quote(ScimUserEmail._meta.pk.column)}")
         try:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)

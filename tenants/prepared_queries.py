@@ -151,3 +151,19 @@ class PreparedInsert:
             if self.returning_pk:
                 row.pk = cursor.fetchone()[0]
         row._state.adding, row._state.db = False, using
+
+
+def insert_columns_and_values(row, connection, *, computed: dict[str, str]) -> tuple[str, list[str], list]:
+    """For an INSERT of `row` that another statement feeds (a WITH clause's output): its quoted column
+    list, one SQL item per column (a placeholder, or the expression `computed` gives for that attname)
+    and the parameters, prepared as save() prepares them."""
+    quote = connection.ops.quote_name
+    fields = [field for field in row._meta.local_concrete_fields if not field.primary_key]
+    values, params = [], []
+    for field in fields:
+        if field.attname in computed:
+            values.append(computed[field.attname])
+        else:
+            values.append("%s")
+            params.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
+    return ", ".join(quote(field.column) for field in fields), values, params

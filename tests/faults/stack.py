@@ -41,6 +41,7 @@ class Stack:
         # A broker that keeps its queue across a restart, as production's must (deploy/README.md).
         self.broker = PrivateRedis(durable=True)
         self.mail_directory = Path(tempfile.mkdtemp(prefix="idadmin-mail-"))
+        self.static_root = Path(tempfile.mkdtemp(prefix="idadmin-static-"))
         self.processes: list[subprocess.Popen] = []
 
     def start(self) -> None:
@@ -64,6 +65,9 @@ class Stack:
             "EMAIL_FILE_PATH": str(self.mail_directory),
             # The webhook receiver of the tests is on loopback and speaks http.
             "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "1", "WEBHOOK_ALLOW_HTTP": "1",
+            # Its own: collectstatic rewriting the checkout's staticfiles/ raced other tests' WhiteNoise,
+            # which lists that directory as it starts.
+            "STATIC_ROOT": str(self.static_root),
             **self.extra_env,
         }
         manage = [sys.executable, "manage.py"]
