@@ -93,3 +93,20 @@ def test_a_delete_with_a_stale_if_match_loses_to_the_write_before_it(scim_org):
     statuses = sorted(response.status_code for response in responses)
     # Whichever locked first wins; the other sees a changed (or deleted) row.
     assert statuses in ([200, 412], [204, 404])
+
+
+@pytest.mark.parametrize("collection,make,duplicate_of", [
+    ("/Users", lambda n: user_body("ann@example.com" if n % 2 else "ANN@example.com", externalId=f"e{n}"),
+     "A user with userName"),
+    ("/Users", lambda n: user_body(f"user{n}@example.com", externalId="same"), "A user with externalId same"),
+    ("/Groups", lambda n: group_body("Team" if n % 2 else "TEAM"), "A group with displayName"),
+])
+def test_concurrent_creates_of_one_name_have_exactly_one_winner(scim_org, collection, make, duplicate_of):
+    """No SELECT checks uniqueness first: the unique constraint alone decides the race, and every loser
+    gets a 409 naming the attribute, never a 500 and never a second row."""
+    setup = scim_client_for(Client(), scim_org)
+    responses = run_together(setup, [lambda client, n=n: client.post(collection, make(n)) for n in range(RACERS)])
+    assert sorted(response.status_code for response in responses) == [201] + [409] * (RACERS - 1)
+    losers = [body_of(response) for response in responses if response.status_code == 409]
+    assert all(body["scimType"] == "uniqueness" and body["detail"].startswith(duplicate_of) for body in losers)
+    assert body_of(setup.get(collection))["totalResults"] == 1
