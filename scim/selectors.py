@@ -107,32 +107,32 @@ def _starting_with(prefix: str) -> QuerySet:
     return ScimUser.objects.filter(StartsWith(Lower("user_name"), Value(prefix)))
 
 
-_USERS_STARTING_WITH: dict[int, PreparedQuery] = {}  # by page size
+# Pages of users in id order from a sliced id subquery: compiled once per kind of page and page size.
+_PREPARED_PAGES: dict[tuple[str, int], PreparedQuery] = {}
+
+
+def _prepared_page(kind: str, count: int, page_ids: Callable[..., QuerySet], **options) -> PreparedQuery:
+    """The PreparedQuery of the users, with e-mails and groups, whose ids `page_ids(**values)` names."""
+    if (kind, count) not in _PREPARED_PAGES:
+        _PREPARED_PAGES[kind, count] = PreparedQuery(
+            lambda **values: ScimUser.objects.with_emails_and_groups().filter(pk__in=page_ids(**values)).order_by("id"),
+            **options)
+    return _PREPARED_PAGES[kind, count]
 
 
 @org_bound
 def scim_users_starting_with(*, org: Organization, prefix: str, count: int) -> tuple[int, list[ScimUser]]:
     """(how many users' lower(userName) starts with `prefix`, the first `count` of them by id with e-mails
     and groups): one prepared query, and a COUNT only when the page is full."""
-    if count not in _USERS_STARTING_WITH:
-        _USERS_STARTING_WITH[count] = PreparedQuery(lambda value, size=count: ScimUser.objects.with_emails_and_groups()
-                                                    .filter(pk__in=_starting_with(value).order_by("id").values("id")[:size])
-                                                    .order_by("id"))
-    page = _USERS_STARTING_WITH[count].all(value=prefix)
+    page = _prepared_page("starting with", count,
+                          lambda value: _starting_with(value).order_by("id").values("id")[:count]).all(value=prefix)
     return (len(page) if len(page) < count else _starting_with(prefix).count()), page
 
 
-# An IdP's import pages through all users in id order: that page's query is compiled once per page size.
-_USERS_IN_ID_ORDER: dict[int, PreparedQuery] = {}
-
-
 def _users_in_id_order(offset: int, count: int) -> list[ScimUser]:
-    if count not in _USERS_IN_ID_ORDER:
-        _USERS_IN_ID_ORDER[count] = PreparedQuery(
-            lambda offset, size=count: ScimUser.objects.with_emails_and_groups()
-            .filter(pk__in=ScimUser.objects.order_by("id").values("id")[offset:offset + size]).order_by("id"),
-            offset="offset")
-    return _USERS_IN_ID_ORDER[count].all(offset=offset)
+    """A page of all users in id order (an IdP's import), its OFFSET a parameter."""
+    return _prepared_page("all", count, lambda offset: ScimUser.objects.order_by("id").values("id")[offset:offset + count],
+                          offset="offset").all(offset=offset)
 
 
 @org_bound

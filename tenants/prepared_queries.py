@@ -114,33 +114,40 @@ class PreparedQuery:
         return rows[0] if rows else None
 
 
+def _insertable_fields(model) -> list:
+    return [field for field in model._meta.local_concrete_fields if not field.primary_key]
+
+
+def _insert_params(fields: list, row, connection) -> list:
+    """`row`'s values for `fields`, prepared as save() prepares them (pre_save: generated public ids,
+    timestamps)."""
+    return [field.get_db_prep_save(field.pre_save(row, add=True), connection) for field in fields]
+
+
 class PreparedInsert:
     """The INSERT of one `model` row, compiled once per database alias, then run with the row's values.
 
     Every SCIM request writes a provisioning-log row and every create a user; compiling a 13- or
-    30-column INSERT took longer than PostgreSQL took to run it (issue 14). Values are prepared as
-    save() prepares them (pre_save: generated public ids, timestamps); no model signals are sent, so
+    30-column INSERT took longer than PostgreSQL took to run it (issue 14). No model signals are sent, so
     it serves models that have no receivers. `returning_pk`: the INSERT returns the new pk (as save()
     does) and insert() sets it on the row."""
 
     def __init__(self, model, *, returning_pk: bool = True):
         self.model = model
         self.returning_pk = returning_pk
-        self.fields = [field for field in model._meta.local_concrete_fields if not field.primary_key]
-        self._compiled: dict[str, tuple[str, object]] = {}  # alias -> (SQL, the compiler that wrote it)
+        self.fields = _insertable_fields(model)
+        self._sql: dict[str, str] = {}  # by database alias
 
     def statement(self, row, using: str = "default") -> tuple[str, list]:
         """The SQL and parameters that INSERT `row`."""
-        if using not in self._compiled:
+        if using not in self._sql:
             query = InsertQuery(self.model)
             query.insert_values(self.fields, [row])
             compiler = query.get_compiler(using=using)
             if self.returning_pk:
                 compiler.returning_fields = [self.model._meta.pk]
-            ((sql, _params),) = compiler.as_sql()
-            self._compiled[using] = sql, compiler
-        sql, compiler = self._compiled[using]
-        return sql, [compiler.prepare_value(field, compiler.pre_save_val(field, row)) for field in self.fields]
+            ((self._sql[using], _params),) = compiler.as_sql()
+        return self._sql[using], _insert_params(self.fields, row, connections[using])
 
     def insert(self, row, using: str = "default") -> None:
         """INSERT `row`, leaving it as save(force_insert=True) would: pk set, no longer adding. Database
@@ -158,12 +165,7 @@ def insert_columns_and_values(row, connection, *, computed: dict[str, str]) -> t
     list, one SQL item per column (a placeholder, or the expression `computed` gives for that attname)
     and the parameters, prepared as save() prepares them."""
     quote = connection.ops.quote_name
-    fields = [field for field in row._meta.local_concrete_fields if not field.primary_key]
-    values, params = [], []
-    for field in fields:
-        if field.attname in computed:
-            values.append(computed[field.attname])
-        else:
-            values.append("%s")
-            params.append(field.get_db_prep_save(field.pre_save(row, add=True), connection))
+    fields = _insertable_fields(row)
+    params = _insert_params([field for field in fields if field.attname not in computed], row, connection)
+    values = [computed.get(field.attname, "%s") for field in fields]
     return ", ".join(quote(field.column) for field in fields), values, params
