@@ -6,6 +6,7 @@ A Group's members are rows of GroupMembership pointing at ScimUser; SCIM address
 ScimUser.public_id, never by pk. Membership writes are set operations (scim.services.memberships).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.postgres.indexes import OpClass
@@ -16,7 +17,7 @@ from django.utils import timezone
 
 from tenants.errors import Conflict, NotFound, PreconditionFailed
 from tenants.models import Organization, TenantModel
-from tenants.prepared_queries import PreparedInsert, insert_columns_and_values
+from tenants.prepared_queries import PreparedInsert, PreparedQuery, insert_columns_and_values
 from tenants.public_ids import PublicIdField
 from tenants.scoping import TenantManager
 
@@ -44,19 +45,9 @@ class UniqueConflicts:
 class VersionedQuerySet(models.QuerySet):
     """Rows whose `version` every write raises by exactly one (meta.version, If-Match, RFC 7644 §3.14).
 
-    A write locks its row with locked_for_write inside its transaction and then changes it only with
+    A write locks its row with a LockingRead inside its transaction and then changes it only with
     write_next_version, so the version seen under the lock is the one the write replaces.
     """
-
-    def locked_for_write(self, public_id: str, if_match: str | None, noun: str, *, no_key: bool = False):
-        """The row, locked until the transaction ends, after If-Match is checked under that lock."""
-        row = self.select_for_update(no_key=no_key).filter(public_id=public_id).first()
-        if row is None:
-            # The same words for another org's id and one that never existed (invariant 1).
-            raise NotFound(f"Resource {public_id} not found.")
-        if if_match and not etag_matches(if_match, row.etag):
-            raise PreconditionFailed(f"The {noun} changed since you read it (If-Match does not match meta.version).")
-        return row
 
     def write_next_version(self, row, changes: dict, conflicts: UniqueConflicts) -> None:
         """One UPDATE of the locked `row`: the changed columns, version + 1, last_modified; the instance
@@ -80,6 +71,27 @@ class VersionedQuerySet(models.QuerySet):
             _prepared_insert(self.model).insert(row, self.db)
         except IntegrityError as error:
             raise conflicts.of(error) from None
+
+
+class LockingRead:
+    """How a write starts: its row by public id, locked until the transaction ends, then If-Match checked
+    under that lock. The SELECT ... FOR UPDATE is compiled once per process (issue 14: a PATCH spent
+    longer compiling it than PostgreSQL took to answer it). `rows()`: the queryset the row is read from
+    (its annotations come along); `no_key`: FOR NO KEY UPDATE."""
+
+    def __init__(self, rows: Callable[[], models.QuerySet], noun: str, *, no_key: bool = False):
+        self.noun = noun
+        self._read = PreparedQuery(
+            lambda public_id: rows().select_for_update(no_key=no_key).filter(public_id=public_id)[:1])
+
+    def __call__(self, public_id: str, if_match: str | None):
+        row = self._read.first(public_id=public_id)
+        if row is None:
+            # The same words for another org's id and one that never existed (invariant 1).
+            raise NotFound(f"Resource {public_id} not found.")
+        if if_match and not etag_matches(if_match, row.etag):
+            raise PreconditionFailed(f"The {self.noun} changed since you read it (If-Match does not match meta.version).")
+        return row
 
 
 # A create's INSERT, per model (users, groups): compiled on first use, not at every create.
@@ -237,15 +249,23 @@ class ScimUser(TenantModel):
         return [(public_id, name) for name, _id, public_id in sorted(self.group_rows)]
 
 
+# Users are counted per bucket of 2**13 consecutive ids (UserCount.id_bucket): about the width where reading
+# an org's buckets and walking one bucket's ids cost the same at a million users. Migration 0010 holds it too.
+USER_ID_BUCKET_BITS = 13
+
+
 class UserCount(TenantModel):
-    """How many users an org has: the sum of its rows' deltas, appended by triggers on every INSERT and
-    DELETE of scim_scimuser (migration 0007), whatever wrote them. A list's totalResults reads a few
-    rows instead of counting 200,000 (issue 14), and no single counter row serialises an org's creates.
-    scim.services.users.user_count_compact folds an org's deltas into one row now and then."""
+    """How many users an org has in each bucket of ids: the sum of its rows' deltas, appended by triggers
+    on every INSERT and DELETE of scim_scimuser (migrations 0007, 0010), whatever wrote them. A list's
+    totalResults reads a few rows instead of counting 200,000 (issue 14), no single counter row serialises
+    an org's creates, and a page deep in id order starts from the bucket that holds it: the sums of the
+    buckets before it say how many users precede it. scim.services.users.user_count_compact folds an
+    org's deltas into one row per bucket now and then."""
 
     # No foreign key: the triggers still append while a deleted org's users go; compaction drops those.
     org = models.ForeignKey("tenants.Organization", on_delete=models.DO_NOTHING, db_constraint=False,
                             related_name="+")
+    id_bucket = models.BigIntegerField()  # the users' id >> USER_ID_BUCKET_BITS
     delta = models.BigIntegerField()
 
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
 from tenants.effects import EffectTask
@@ -47,7 +47,7 @@ def prune_provisioning_log() -> int:
     return provisioning_events_prune(before=timezone.now() - timedelta(days=PROVISIONING_LOG_DAYS))
 
 
-# An org's count sums at most about this many rows between two runs of the compaction.
+# An org's count sums at most about this many rows more than its buckets between two runs of the compaction.
 USER_COUNT_ROWS_KEPT = 20
 
 
@@ -57,8 +57,9 @@ def compact_user_counts() -> int:
     create); drop those of orgs that were deleted. Returns how many orgs were compacted."""
     with all_orgs_scope():
         UserCount.objects.exclude(org_id__in=Organization.objects.values("pk")).delete()
-        org_ids = list(UserCount.objects.values("org_id").annotate(rows=Count("pk"))
-                       .filter(rows__gt=USER_COUNT_ROWS_KEPT).values_list("org_id", flat=True))
+        org_ids = list(UserCount.objects.values("org_id")
+                       .annotate(rows=Count("pk"), buckets=Count("id_bucket", distinct=True))
+                       .filter(rows__gte=F("buckets") + USER_COUNT_ROWS_KEPT).values_list("org_id", flat=True))
     for org in Organization.objects.filter(pk__in=org_ids):
         user_count_compact(org=org)
     return len(org_ids)

@@ -23,7 +23,7 @@ from contextlib import nullcontext
 
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.sql import InsertQuery
 
 from .scoping import current_scope, placeholder_scope
@@ -54,13 +54,18 @@ class _Compiled:
         if sorted(taken) != sorted(names) or any(_placeholder(name) in self.sql for name in names):
             raise ValueError(f"A prepared query takes each value once, as a parameter; got {taken} of {names}.")
         klass_info, select = self.compiler.klass_info, self.compiler.select
-        fields = klass_info["select_fields"]
+        self.converters = self.compiler.get_converters([column[0] for column in select[:self.compiler.col_count]])
+        if queryset._iterable_class is ValuesListIterable:
+            self.model = None  # rows are tuples
+            return
+        if queryset._iterable_class is not ModelIterable:
+            raise ValueError("A prepared query returns model instances or values_list() tuples.")
         self.model = klass_info["model"]
+        fields = klass_info["select_fields"]
         self.model_columns = slice(fields[0], fields[-1] + 1)
         self.init_list = [column[0].target.attname for column in select[self.model_columns]]
         self.related_populators = get_related_populators(klass_info, select, self.db)
         self.annotations = list(self.compiler.annotation_col_map.items())
-        self.converters = self.compiler.get_converters([column[0] for column in select[:self.compiler.col_count]])
 
     def _take_offset(self, name: str) -> None:
         """The sentinel OFFSET written into the SQL becomes a parameter, in its place among the others."""
@@ -77,8 +82,12 @@ class _Compiled:
         with connections[self.db].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
+        if self.converters:
+            rows = [tuple(row) for row in self.compiler.apply_converters(rows, self.converters)]
+        if self.model is None:
+            return rows
         instances = []
-        for row in self.compiler.apply_converters(rows, self.converters) if self.converters else rows:
+        for row in rows:
             instance = self.model.from_db(self.db, self.init_list, row[self.model_columns])
             for populator in self.related_populators:
                 populator.populate(row, instance)
@@ -92,7 +101,7 @@ class PreparedQuery:
     """`build(**values)` returns a queryset whose only variable parts are `values`, each compared once
     for equality (a plain parameter: not None, not a list), or, for the value named `offset`, the start
     of its one slice; `PreparedQuery(build).all(**values)` is what `list(build(**values))` would be,
-    without compiling it again."""
+    without compiling it again: model instances, or tuples for a values_list() queryset."""
 
     def __init__(self, build: Callable[..., QuerySet], *, offset: str | None = None):
         self.build = build

@@ -26,8 +26,11 @@ from tenants.models import Organization
 from tenants.scoping import org_bound
 
 from .. import directory_events
-from ..models import Group, GroupMembership, ScimUser, UniqueConflicts
+from ..models import Group, GroupMembership, LockingRead, ScimUser, UniqueConflicts
 from ..values import GroupValues, MemberStep
+
+
+_locked_group = LockingRead(lambda: Group.objects.all(), "group")
 
 
 def _user_pks(public_ids: Iterable[str], group: Group | None = None) -> tuple[dict[str, int], set[int]]:
@@ -123,7 +126,7 @@ def group_update(*, org: Organization, actor: Actor, public_id: str, fields: dic
     """PATCH: set `fields` and run the member `steps` in order. All or nothing: ids resolve and names
     are checked before anything is written."""
     with transaction.atomic(savepoint=False):
-        group = Group.objects.locked_for_write(public_id, if_match, "group")
+        group = _locked_group(public_id, if_match)
         pks, members_before = _user_pks((public_id for step in steps for public_id in step.user_ids), group)
         before = directory_events.render("Group", group)
         for name, value in fields.items():
@@ -148,7 +151,7 @@ def group_replace(*, org: Organization, actor: Actor, public_id: str, values: Gr
 @org_bound
 def group_delete(*, org: Organization, actor: Actor, public_id: str, if_match: str | None = None) -> None:
     with transaction.atomic(savepoint=False):
-        group = Group.objects.locked_for_write(public_id, if_match, "group")
+        group = _locked_group(public_id, if_match)
         GroupMembership.objects.filter(group_id=group.pk).delete()
         group.delete()
         directory_events.resource_deleted(org=org, actor=actor, resource_type="Group", public_id=public_id)

@@ -18,6 +18,7 @@ operation and a staff action each end with it).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
@@ -34,7 +35,7 @@ from tenants.scoping import org_bound
 from tenants.selectors import domains_blocking_provisioning
 
 from .. import directory_events
-from ..models import Group, GroupMembership, ScimUser, ScimUserEmail, UniqueConflicts, UserCount
+from ..models import Group, GroupMembership, LockingRead, ScimUser, ScimUserEmail, UniqueConflicts, UserCount
 from ..values import UserValues
 
 # Fields full_clean leaves to others: the org is the service's, public_id is made on save, and
@@ -98,13 +99,10 @@ def _same_emails(current: list[ScimUserEmail], wanted: list[ScimUserEmail]) -> b
     return [key(email) for email in current] == [key(email) for email in wanted]
 
 
-def _locked_user(public_id: str, if_match: str | None) -> ScimUser:
-    """The user with its e-mails and groups, its row locked and If-Match checked under the lock.
-
-    FOR NO KEY UPDATE: a concurrent group write that references this user (a foreign-key check,
-    FOR KEY SHARE) is not blocked, so the two never wait for each other.
-    """
-    return ScimUser.objects.with_emails_and_groups().locked_for_write(public_id, if_match, "user", no_key=True)
+# The user with its e-mails and groups, its row locked and If-Match checked under the lock. FOR NO KEY
+# UPDATE: a concurrent group write that references this user (a foreign-key check, FOR KEY SHARE) is not
+# blocked, so the two never wait for each other.
+_locked_user = LockingRead(lambda: ScimUser.objects.with_emails_and_groups(), "user", no_key=True)
 
 
 def _with_email_rows(user: ScimUser, emails: list[ScimUserEmail]) -> ScimUser:
@@ -271,10 +269,15 @@ def scim_user_deactivate(*, org: Organization, actor: Actor, public_id: str) -> 
 
 @org_bound
 def user_count_compact(*, org: Organization) -> None:
-    """Fold the org's user-count deltas into one row. Bookkeeping, not a change anyone made: no actor,
-    no audit. Only the rows this transaction locked are folded; deltas committed meanwhile stay."""
+    """Fold the org's user-count deltas into one row per bucket of ids (none for a bucket that sums to
+    zero). Bookkeeping, not a change anyone made: no actor, no audit. Only the rows this transaction
+    locked are folded; deltas committed meanwhile stay."""
     with transaction.atomic(savepoint=False):
-        rows = list(UserCount.objects.select_for_update().values_list("pk", "delta"))
-        if len(rows) > 1:
-            UserCount.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
-            UserCount.objects.create(org=org, delta=sum(delta for _, delta in rows))
+        rows = list(UserCount.objects.select_for_update().values_list("pk", "id_bucket", "delta"))
+        by_bucket = defaultdict(int)
+        for _pk, bucket, delta in rows:
+            by_bucket[bucket] += delta
+        folded = [UserCount(org=org, id_bucket=bucket, delta=delta) for bucket, delta in by_bucket.items() if delta]
+        if len(folded) < len(rows):
+            UserCount.objects.filter(pk__in=[pk for pk, _bucket, _delta in rows]).delete()
+            UserCount.objects.bulk_create(folded)

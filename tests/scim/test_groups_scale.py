@@ -11,7 +11,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from scim.models import Group, GroupMembership, ScimUser
+from scim.models import USER_ID_BUCKET_BITS, Group, GroupMembership, ScimUser
 from tenants.scoping import org_scope
 
 from .conftest import ScimClient, body_of, count_queries_of, group_body, make_users, scim_client_for
@@ -54,11 +54,12 @@ def insert_users(org, count, prefix):
             values.append("%s")
             params.append(model_field.get_default())
     with foreign_key_checks_off() as cursor:
+        # Triggers are off with the foreign-key checks: the users are counted as scim_user_count_insert would.
         cursor.execute(
-            f"INSERT INTO {ScimUser._meta.db_table} ({', '.join(columns)}) "
-            f"SELECT {', '.join(values)} FROM generate_series(1, %s) AS i", [*params, count])
-        # Triggers are off with the foreign-key checks: count the users as scim_user_count_insert would.
-        cursor.execute("INSERT INTO scim_usercount (org_id, delta) VALUES (%s, %s)", [org.pk, count])
+            f"WITH added AS (INSERT INTO {ScimUser._meta.db_table} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} FROM generate_series(1, %s) AS i RETURNING org_id, id) "
+            f"INSERT INTO scim_usercount (org_id, id_bucket, delta) "
+            f"SELECT org_id, id >> {USER_ID_BUCKET_BITS}, count(*) FROM added GROUP BY 1, 2", [*params, count])
 
 
 def fill_group(org, group_id, prefix):

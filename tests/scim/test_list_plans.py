@@ -2,11 +2,14 @@
 (org_id, lower(user_name) text_pattern_ops) index; a page in id order walks ids alone (the OFFSET on the
 (org_id, id) index) and reads only its own rows. Checked by the SQL and EXPLAIN, never by timing."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from scim.models import ScimUser
+from scim.models import USER_ID_BUCKET_BITS, ScimUser
+from tenants.scoping import org_scope
 
 from .conftest import body_of, group_body
 from .test_groups_scale import insert_users
@@ -48,17 +51,46 @@ def test_username_sw_is_one_flat_query_on_the_prefix_index(scim, users):
     assert "scim_user_org_username_prefix" in explain(count_sql)
 
 
-def test_a_deep_page_in_id_order_offsets_over_ids_only(scim, scim_org, users):
-    body, users_sql = list_users(scim, "startIndex=201&count=50")
+@pytest.fixture
+def users_in_buckets(scim_org, other_scim_org):
+    """The org's users in three buckets of ids (the id sequence pushed to 50 before each bucket's end, so
+    each batch straddles a boundary), the other org's between them, and ten of the first deleted."""
+    width = 1 << USER_ID_BUCKET_BITS
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max(id) FROM {ScimUser._meta.db_table}")
+        first_bucket = ((cursor.fetchone()[0] or 0) >> USER_ID_BUCKET_BITS) + 1
+        for n in range(3):
+            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                           [ScimUser._meta.db_table, (first_bucket + 2 * n + 1) * width - 50])
+            insert_users(scim_org, 100, f"b{n}-")
+            insert_users(other_scim_org, 20, f"o{n}-")
+    with org_scope(scim_org):
+        ScimUser.objects.filter(pk__in=ScimUser.objects.order_by("id").values("pk")[5:15]).delete()  # the triggers count it
+
+
+def users_at(org, offset, count):
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT public_id FROM {ScimUser._meta.db_table} WHERE org_id = %s ORDER BY id "
-                       "OFFSET 200 LIMIT 50", [scim_org.pk])
-        expected = [row[0] for row in cursor.fetchall()]
-    assert [user["id"] for user in body["Resources"]] == expected and body["totalResults"] == 300
+                       "OFFSET %s LIMIT %s", [org.pk, offset, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.parametrize("start_index", [1, 6, 40, 41, 89, 90, 91, 140, 190, 191, 260, 290, 291, 500])
+def test_a_page_in_id_order_is_the_one_offset_gives_wherever_it_starts(scim, scim_org, users_in_buckets, start_index):
+    body, _ = list_users(scim, f"startIndex={start_index}&count=7")
+    assert [user["id"] for user in body["Resources"]] == users_at(scim_org, start_index - 1, 7)
+    assert body["totalResults"] == 290
+
+
+def test_a_deep_page_in_id_order_walks_one_bucket_of_ids(scim, scim_org, users_in_buckets):
+    body, users_sql = list_users(scim, "startIndex=251&count=20")
+    assert [user["id"] for user in body["Resources"]] == users_at(scim_org, 250, 20)
     page_sql = next(sql for sql in users_sql if "OFFSET" in sql)
-    # The OFFSET is in the id subquery; the outer query reads the 50 rows it names.
+    # The OFFSET is in the id subquery, from the first id of the page's bucket: the 240 users of the
+    # buckets before it are counted from their sums, never walked. The outer query reads the 20 rows.
     inner = page_sql[page_sql.index("IN (SELECT"):]
-    assert 'SELECT U0."id" AS "id" FROM "scim_scimuser" U0 WHERE U0."org_id"' in inner and "OFFSET 200" in inner
+    assert 'SELECT U0."id" AS "id" FROM "scim_scimuser" U0 WHERE (U0."org_id"' in inner and 'U0."id" >= ' in inner
+    assert int(re.search(r"OFFSET (\d+)", inner).group(1)) < 100
     # (An index-only scan at scale: it needs a vacuumed table, which a test's transaction never has.)
 
 

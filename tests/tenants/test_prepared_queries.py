@@ -52,6 +52,21 @@ def test_it_compiles_once_per_kind_of_scope(org, monkeypatch):
     assert len(compiled) == 1
 
 
+def test_a_values_list_query_returns_its_rows_as_tuples_per_org(org, other_org):
+    add_member(org, UserFactory(email="ada@acme.example"), Membership.Role.ADMIN)
+    add_member(other_org, UserFactory(email="bob@other.example"))
+
+    def members_by_role():
+        return Membership.objects.values("role").annotate(members=Count("id")).order_by("role").values_list("role", "members")
+
+    prepared = PreparedQuery(members_by_role)
+    with org_scope(org):
+        in_org = prepared.all()
+        assert in_org == list(members_by_role()) and (Membership.Role.ADMIN, 1) in in_org
+    with org_scope(other_org):
+        assert prepared.all() == list(members_by_role()) != in_org
+
+
 def test_outside_a_scope_a_tenant_query_still_refuses_to_run(db):
     from tenants.scoping import TenantScopeError
 
