@@ -127,9 +127,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # DATABASE_URL names PgBouncer in transaction mode: each transaction may run on another server
     # connection, so nothing may outlive one. No server-side cursors (Django's iterator()); PgBouncer
     # refuses the `options` startup parameter, so the pooler sets the session settings above on its
-    # server connections (connect_query; bench/run.py writes one). Django already leaves psycopg's
-    # prepared statements off (prepare_threshold None, client-side binding), which PgBouncer < 1.21 needs.
+    # server connections (connect_query; bench/run.py writes one), and no prepared statements, which
+    # PgBouncer < 1.21 cannot follow: Django leaves psycopg's off (prepare_threshold None, client-side
+    # binding), and tenants.prepared_queries prepares its own only without a pooler.
     DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "")
+    DATABASE_STATEMENTS_PREPARED = not DATABASE_POOLER
     if DATABASE_POOLER == "pgbouncer":
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     elif DATABASE_POOLER:

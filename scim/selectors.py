@@ -124,8 +124,8 @@ def _prepared_page(kind: str, count: int, page_ids: Callable[..., QuerySet], **o
 def scim_users_starting_with(*, org: Organization, prefix: str, count: int) -> tuple[int, list[ScimUser]]:
     """(how many users' lower(userName) starts with `prefix`, the first `count` of them by id with e-mails
     and groups): one prepared query, and a COUNT only when the page is full."""
-    page = _prepared_page("starting with", count,
-                          lambda value: _starting_with(value).order_by("id").values("id")[:count]).all(value=prefix)
+    page = _prepared_page("starting with", count, lambda value: _starting_with(value).order_by("id").values("id")[:count],
+                          planned_once=False).all(value=prefix)
     return (len(page) if len(page) < count else _starting_with(prefix).count()), page
 
 

@@ -32,17 +32,14 @@ POSTGRESQL_REVERSE = [
         RETURN NULL;
     END $$""",
 ]
+SQLITE_TRIGGERS_DROPPED = ["DROP TRIGGER scim_user_count_insert", "DROP TRIGGER scim_user_count_delete"]
 SQLITE = [
-    "DROP TRIGGER scim_user_count_insert",
-    "DROP TRIGGER scim_user_count_delete",
     "CREATE TRIGGER scim_user_count_insert AFTER INSERT ON scim_scimuser BEGIN "
     "INSERT INTO scim_usercount (org_id, id_bucket, delta) VALUES (NEW.org_id, NEW.id >> 13, 1); END",
     "CREATE TRIGGER scim_user_count_delete AFTER DELETE ON scim_scimuser BEGIN "
     "INSERT INTO scim_usercount (org_id, id_bucket, delta) VALUES (OLD.org_id, OLD.id >> 13, -1); END",
 ]
-SQLITE_REVERSE = [  # 0007's
-    "DROP TRIGGER scim_user_count_insert",
-    "DROP TRIGGER scim_user_count_delete",
+SQLITE_0007 = [
     "CREATE TRIGGER scim_user_count_insert AFTER INSERT ON scim_scimuser BEGIN "
     "INSERT INTO scim_usercount (org_id, delta) VALUES (NEW.org_id, 1); END",
     "CREATE TRIGGER scim_user_count_delete AFTER DELETE ON scim_scimuser BEGIN "
@@ -55,21 +52,28 @@ REFILL = [
 ]
 
 
+def _run(schema_editor, *, postgresql: list[str], sqlite: list[str]) -> None:
+    for statement in postgresql if schema_editor.connection.vendor == "postgresql" else sqlite:
+        schema_editor.execute(statement)
+
+
 def lock_out_user_writers(apps, schema_editor):
-    # Before the column exists: a create waiting here fires the new trigger function once this commits.
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("LOCK TABLE scim_scimuser IN SHARE MODE")
+    # PostgreSQL: before the column exists, so a create waiting here fires the new trigger function once
+    # this commits. SQLite: its triggers name scim_usercount, which AddField rebuilds, so they go first.
+    _run(schema_editor, postgresql=["LOCK TABLE scim_scimuser IN SHARE MODE"], sqlite=SQLITE_TRIGGERS_DROPPED)
+
+
+def restore_0007_triggers(apps, schema_editor):
+    _run(schema_editor, postgresql=[], sqlite=SQLITE_0007)
 
 
 def count_by_bucket(apps, schema_editor):
-    for statement in (POSTGRESQL if schema_editor.connection.vendor == "postgresql" else SQLITE) + REFILL:
-        schema_editor.execute(statement)
+    _run(schema_editor, postgresql=POSTGRESQL + REFILL, sqlite=SQLITE + REFILL)
 
 
 def count_by_org(apps, schema_editor):
     # The bucketed rows still sum to each org's count; the column goes right after.
-    for statement in POSTGRESQL_REVERSE if schema_editor.connection.vendor == "postgresql" else SQLITE_REVERSE:
-        schema_editor.execute(statement)
+    _run(schema_editor, postgresql=POSTGRESQL_REVERSE, sqlite=SQLITE_TRIGGERS_DROPPED)
 
 
 class Migration(migrations.Migration):
@@ -79,7 +83,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(lock_out_user_writers, migrations.RunPython.noop),
+        migrations.RunPython(lock_out_user_writers, restore_0007_triggers),
         migrations.AddField(
             model_name="usercount",
             name="id_bucket",

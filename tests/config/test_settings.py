@@ -45,13 +45,16 @@ def test_outbox_metrics_are_off_without_a_statsd_agent(settings):
     assert getattr(settings, "MONITORING_METRICS_ENABLED", True) is False
 
 
-def test_behind_pgbouncer_there_are_no_server_side_cursors_and_no_options_startup_parameter():
-    # Transaction pooling keeps no cursor between statements and refuses `options` (the pooler sets the timeouts).
+def test_behind_pgbouncer_there_are_no_server_side_cursors_no_options_and_no_prepared_statements():
+    # Transaction pooling keeps no cursor nor prepared statement between transactions (PgBouncer < 1.21) and
+    # refuses `options` (the pooler sets the timeouts).
     show = ("from django.conf import settings; database = settings.DATABASES['default']; "
-            "print(database.get('DISABLE_SERVER_SIDE_CURSORS', False), 'options' in database['OPTIONS'])")
+            "print(database.get('DISABLE_SERVER_SIDE_CURSORS', False), 'options' in database['OPTIONS'], "
+            "settings.DATABASE_STATEMENTS_PREPARED)")
     direct = manage("shell", "-c", show, env=PRODUCTION_ENV)
     pooled = manage("shell", "-c", show, env={**PRODUCTION_ENV, "DATABASE_POOLER": "pgbouncer"})
     # The last line: the shell may first say how many objects it imported.
-    assert (direct.stdout.split()[-2:], pooled.stdout.split()[-2:]) == (["False", "True"], ["True", "False"])
+    assert (direct.stdout.split()[-3:], pooled.stdout.split()[-3:]) == (["False", "True", "True"],
+                                                                        ["True", "False", "False"])
     unknown = manage("check", env={**PRODUCTION_ENV, "DATABASE_POOLER": "pgpool"})
     assert unknown.returncode != 0 and "DATABASE_POOLER must be empty or pgbouncer" in unknown.stderr

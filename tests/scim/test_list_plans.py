@@ -2,8 +2,6 @@
 (org_id, lower(user_name) text_pattern_ops) index; a page in id order walks ids alone (the OFFSET on the
 (org_id, id) index) and reads only its own rows. Checked by the SQL and EXPLAIN, never by timing."""
 
-import re
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -83,14 +81,22 @@ def test_a_page_in_id_order_is_the_one_offset_gives_wherever_it_starts(scim, sci
 
 
 def test_a_deep_page_in_id_order_walks_one_bucket_of_ids(scim, scim_org, users_in_buckets):
-    body, users_sql = list_users(scim, "startIndex=251&count=20")
+    sent = []
+
+    def record(execute, sql, params, many, context):
+        sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        body = body_of(scim.get("/Users?startIndex=251&count=20"))
     assert [user["id"] for user in body["Resources"]] == users_at(scim_org, 250, 20)
-    page_sql = next(sql for sql in users_sql if "OFFSET" in sql)
+    page_sql, params = next((sql, params) for sql, params in sent if "OFFSET" in sql)
     # The OFFSET is in the id subquery, from the first id of the page's bucket: the 240 users of the
     # buckets before it are counted from their sums, never walked. The outer query reads the 20 rows.
     inner = page_sql[page_sql.index("IN (SELECT"):]
     assert 'SELECT U0."id" AS "id" FROM "scim_scimuser" U0 WHERE (U0."org_id"' in inner and 'U0."id" >= ' in inner
-    assert int(re.search(r"OFFSET (\d+)", inner).group(1)) < 100
+    offset = params[page_sql[:page_sql.index("OFFSET %s")].count("%s")]
+    assert 0 <= offset < 100
     # (An index-only scan at scale: it needs a vacuumed table, which a test's transaction never has.)
 
 

@@ -2,6 +2,7 @@
 the scope's at each run, never the one it was compiled in."""
 
 import pytest
+from django.db import connection
 from django.db.models import Count
 from django.db.models.sql.compiler import SQLCompiler
 
@@ -134,3 +135,31 @@ def test_a_prepared_insert_compiles_once_and_leaves_rows_as_save_would(org, monk
     with org_scope(org):
         stored = {m.pk: (m.user.email, m.role, m.public_id) for m in Membership.objects.filter(pk__in=[r.pk for r in rows])}
     assert stored == {row.pk: (row.user.email, row.role, row.public_id) for row in rows}
+
+
+def statements_prepared_on_the_server(table: str) -> list[str]:
+    with connection.cursor() as cursor:  # this session's: every test of a worker shares its connection
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE statement LIKE %s", [f'%"{table}"%'])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_postgresql_parses_a_prepared_query_once_per_connection(org):
+    add_member(org, UserFactory(email="ada@acme.example"))
+    by_role = PreparedQuery(lambda role: Membership.objects.filter(role=role).select_related("user"))
+    with org_scope(org):
+        for role in (Membership.Role.MEMBER, Membership.Role.ADMIN, Membership.Role.MEMBER):
+            assert by_role.all(role=role) == list(Membership.objects.filter(role=role))
+    (statement,) = [sql for sql in statements_prepared_on_the_server("tenants_membership") if '"role" = $' in sql]
+    assert '"org_id" = $' in statement  # the org is a parameter too: one statement serves every org
+
+
+def test_nothing_is_prepared_behind_pgbouncer_or_for_a_query_planned_with_its_values(org, settings):
+    add_member(org, UserFactory(email="ada@acme.example"))
+    by_email = PreparedQuery(lambda email: Membership.objects.filter(user__email=email, role=Membership.Role.MEMBER))
+    by_name = PreparedQuery(lambda name: Membership.objects.filter(user__display_name=name), planned_once=False)
+    with org_scope(org):
+        by_name.all(name="Ada")
+        settings.DATABASE_STATEMENTS_PREPARED = False  # DATABASE_POOLER=pgbouncer
+        assert [m.user.email for m in by_email.all(email="ada@acme.example")] == ["ada@acme.example"]
+    assert not [sql for sql in statements_prepared_on_the_server("tenants_membership")
+                if '"email" = $' in sql or "display_name\" = $" in sql]
