@@ -116,6 +116,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, with a health check that is a poll of the socket, not a `SELECT 1` per request.
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
     # Fail fast: a database that is down or stuck is a 503 in seconds (config.errors), never a hang
     # that outlives the web server's worker timeout.
     DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
