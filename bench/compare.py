@@ -28,6 +28,7 @@ SCENARIOS = [
     ("list_first_50", "GET /Users?startIndex=1&count=50"),
     ("list_first", "GET /Users?startIndex=1&count=100"),
     ("sw_prefix", 'GET /Users?filter=userName sw "first.last."&count=100'),
+    ("sw_page", 'GET /Users?filter=userName sw "first."&count=100'),
     ("get_big_group", "GET /Groups/{big group}"),
     ("patch_member_big", "PATCH /Groups/{big group}: remove, or add back, one member"),
     ("post_user", "POST /Users"),

@@ -60,6 +60,10 @@ class Requests:
         prefix = self.rng.choice(self.plan["sw_prefixes"])
         return "GET", f"{SCIM}/Users?count=100&filter=" + quote(f'userName sw "{prefix}"'), None
 
+    def sw_page(self):
+        prefix = self.rng.choice(self.plan["sw_page_prefixes"])
+        return "GET", f"{SCIM}/Users?count=100&filter=" + quote(f'userName sw "{prefix}"'), None
+
     def _member_patch(self, group: str, members: list[str]):
         # Remove a member, then add it back: the group keeps its size, every request changes it.
         member = self.rng.choice(members)

@@ -212,9 +212,10 @@ class ScimUser(TenantModel):
         indexes = [
             models.Index(fields=["org", "id"], name="scim_user_org_id"),
             models.Index(fields=["org", "last_modified"], name="scim_user_org_modified"),
-            # userName sw "...": lower(user_name) LIKE 'prefix%' in any collation (PostgreSQL only; 0005).
+            # userName sw "...": lower(user_name) LIKE 'prefix%' in any collation (PostgreSQL only; 0005), from
+            # the index alone: the LIKE's recheck reads user_name, a page's sort id (0011).
             models.Index("org", OpClass(Lower("user_name"), name="text_pattern_ops"),
-                         name="scim_user_org_username_prefix"),
+                         name="scim_user_org_username_prefix", include=["user_name", "id"]),
         ]
         ordering = ["id"]
         verbose_name = "SCIM user"

@@ -49,6 +49,24 @@ def test_username_sw_is_one_flat_query_on_the_prefix_index(scim, users):
     assert "scim_user_org_username_prefix" in explain(count_sql)
 
 
+@pytest.mark.django_db(transaction=True)  # VACUUM sets the visibility map, and cannot run in a transaction
+def test_a_username_prefix_page_and_its_count_read_the_prefix_index_alone(scim, scim_org, other_scim_org):
+    # (migration 0011: the index holds user_name for the LIKE's recheck and id for the page's sort; without
+    # them each match was a heap fetch, and at scale the page walked the primary key instead)
+    insert_users(scim_org, 3000, "plan")
+    insert_users(other_scim_org, 3000, "plan-other")
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM ANALYZE {ScimUser._meta.db_table}")
+    body, users_sql = list_users(scim, "filter=userName%20sw%20%22plan12%22&count=100")
+    assert body["totalResults"] == 111 and len(body["Resources"]) == 100  # plan12, plan120-129, plan1200-1299
+    page_sql = next(sql for sql in users_sql if "COUNT(" not in sql)
+    count_sql = next(sql for sql in users_sql if "COUNT(" in sql)
+    page_ids_sql = page_sql[page_sql.index("IN (SELECT") + 3:page_sql.rindex(")")]
+    for sql in (page_ids_sql, count_sql):
+        plan = explain(sql)
+        assert "Index Only Scan using scim_user_org_username_prefix" in plan, plan
+
+
 @pytest.fixture
 def users_in_buckets(scim_org, other_scim_org):
     """The org's users in three buckets of ids (the id sequence pushed to 50 before each bucket's end, so
