@@ -8,6 +8,7 @@ years past 9999, infinity) goes to Django's loader, which answers as it always d
 """
 
 from datetime import datetime
+from functools import lru_cache
 
 from django.db.backends.postgresql.psycopg_any import BaseTzLoader
 
@@ -22,9 +23,7 @@ class IsoTzLoader(BaseTzLoader):
         return moment.replace(tzinfo=self.timezone)
 
 
-def read_timestamps_in_c(*, connection, **kwargs) -> None:
-    """connection_created: this loader for the new connection's timestamptz, in the zone Django chose."""
-    if connection.vendor != "postgresql":
-        return
-    loader = type("ConnectionIsoTzLoader", (IsoTzLoader,), {"timezone": connection.timezone})
-    connection.connection.adapters.register_loader("timestamptz", loader)
+@lru_cache
+def loader_for(timezone) -> type[IsoTzLoader]:
+    """The loader for a connection whose timestamptz are in `timezone` (config.postgresql registers it)."""
+    return type("ConnectionIsoTzLoader", (IsoTzLoader,), {"timezone": timezone})

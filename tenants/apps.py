@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.module_loading import autodiscover_modules
 
@@ -9,13 +8,12 @@ class TenantsConfig(AppConfig):
     verbose_name = "Organizations"
 
     def ready(self):
-        from config import migration_timeouts, timestamps
+        from config import migration_timeouts
 
         from . import audit, invitations, services, signals  # noqa: F401  (signals: sign-ins are audited)
 
         pre_migrate.connect(migration_timeouts.lift_timeouts, dispatch_uid="config.migration_timeouts.lift")
         post_migrate.connect(migration_timeouts.restore_timeouts, dispatch_uid="config.migration_timeouts.restore")
-        connection_created.connect(timestamps.read_timestamps_in_c, dispatch_uid="config.timestamps")
         from .console_site import console_site
 
         audit.register_actions(services.AUDIT_ACTIONS)

@@ -1,1 +1,2 @@
-"""Django's PostgreSQL backend, with a health check that costs no round trip (see base.py)."""
+"""Django's PostgreSQL backend, with a health check that costs no round trip and a timestamptz loader in C
+(see base.py)."""

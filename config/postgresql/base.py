@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend with a health check that does not ask the server.
+"""Django's PostgreSQL backend with a health check that does not ask the server, and timestamptz read in C
+(config.timestamps) on every new connection.
 
 Django's check (CONN_HEALTH_CHECKS) sends `SELECT 1` before the first query of every request: a round
 trip per request, GETs included, with two context switches on each side (issue 14). A persistent
@@ -21,8 +22,16 @@ import select
 from django.db.backends.postgresql import base
 from psycopg.pq import TransactionStatus
 
+from config import timestamps
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        # In the zone Django chose; a cursor under another zone still gets Django's own loader (create_cursor).
+        connection.adapters.register_loader("timestamptz", timestamps.loader_for(self.timezone))
+        return connection
+
     def is_usable(self) -> bool:
         connection = self.connection
         if connection is None or connection.closed:
