@@ -21,8 +21,6 @@ import re
 from collections.abc import Callable
 from contextlib import nullcontext
 
-import psycopg
-from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
@@ -99,33 +97,15 @@ class _Compiled:
         return instances
 
 
-class _PreparingCursor(psycopg.Cursor):
-    """Binds its parameters on the server and has each statement prepared: PostgreSQL parses it once per
-    connection, and plans it once when a generic plan is as good as the custom ones (by unique keys, by
-    org and id range: all of ours but a LIKE pattern's). Planning the read of a user with its e-mails and
-    groups took 0.4-0.7 ms, twice what running it took (issue 14)."""
-
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
-
-
 def _planned_once_cursor(alias: str):
-    """A _PreparingCursor on the alias's connection, wrapped as Django wraps its own cursors (execute
-    wrappers, database errors as Django's). A plain cursor where statements cannot be prepared (SQLite;
-    PgBouncer in transaction mode before 1.21, where each transaction may run on another server
-    connection) and while queries are logged (DEBUG, tests counting queries): the log then shows the
-    SQL with its values, where a prepared statement's would be None."""
+    """A cursor whose statements PostgreSQL parses once per connection, and plans once where a generic plan
+    serves (config.postgresql). A plain cursor where statements are not prepared (SQLite; PgBouncer in
+    transaction mode) and while queries are logged (DEBUG, tests counting queries): the log then shows
+    the SQL with its values, where a prepared statement's would be None."""
     connection = connections[alias]
-    if connection.vendor != "postgresql" or not settings.DATABASE_STATEMENTS_PREPARED or connection.queries_logged:
+    if not getattr(connection, "prepares_statements", False) or connection.queries_logged:
         return connection.cursor()
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
-        # Django's None turns prepare=True off too. Any number turns it on, and changes nothing else: Django's
-        # own cursors bind on the client and are never prepared, and ours always ask.
-        connection.connection.prepare_threshold = 1 << 30
-    with connection.wrap_database_errors:
-        return connection._prepare_cursor(_PreparingCursor(connection.connection))
+    return connection.planned_once_cursor()
 
 
 class PreparedQuery:
