@@ -5,12 +5,14 @@ Retry-After, and a client guessing its secret at the token endpoint is throttled
 from __future__ import annotations
 
 import sys
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
+from tenants.rate_limits import SCIM_WINDOW_SECONDS
 from tests.deploy.test_slow_clients import free_port, wait_for_port
 
 from .stack import REPO
@@ -41,13 +43,17 @@ def flood(send, count: int) -> list[requests.Response]:
 
 
 def test_a_scim_flood_on_one_credential_is_answered_429_with_retry_after(stack, limited):
+    started = time.monotonic()
     answers = flood(lambda: requests.get(f"{limited}/scim/v2/Users?count=1", headers=stack.scim_headers, timeout=30),
                     SCIM_REQUESTS)
+    seconds = time.monotonic() - started
     statuses = Counter(answer.status_code for answer in answers)
-    print(f"scim_flood requests={SCIM_REQUESTS} statuses={dict(statuses)}")
+    print(f"scim_flood requests={SCIM_REQUESTS} seconds={seconds:.1f} statuses={dict(statuses)}")
     assert set(statuses) <= {200, 429} and statuses[429] > 0 and statuses[200] > 0, statuses
-    # At most a full window's worth in the first window, then the rate: never the whole flood.
-    assert statuses[200] < SCIM_REQUESTS / 2, statuses
+    # A window's worth in each window the flood touched, never more: how many it touched depends on how fast a
+    # busy machine sent it (a fixed bound of half the flood failed on a CI run that sent it slowly).
+    windows_touched = int(seconds // SCIM_WINDOW_SECONDS) + 2
+    assert statuses[200] <= SCIM_RATE * SCIM_WINDOW_SECONDS * windows_touched, (statuses, seconds)
     refused = next(answer for answer in answers if answer.status_code == 429)
     assert int(refused.headers["Retry-After"]) >= 1
     assert refused.json()["status"] == "429" and refused.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
