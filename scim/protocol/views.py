@@ -18,6 +18,7 @@ import logging
 import time
 from contextlib import nullcontext
 
+import orjson
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.decorators import method_decorator
@@ -40,11 +41,20 @@ log = logging.getLogger(__name__)
 
 SCIM_CONTENT_TYPE = "application/scim+json"
 
+def json_bytes(body: dict) -> bytes:
+    """`body` as UTF-8 JSON. orjson writes a page of 100 users in ~0.03 ms where json.dumps took ~0.4 ms
+    (issue 14); what orjson refuses (an integer beyond 64 bits) json.dumps still writes."""
+    try:
+        return orjson.dumps(body)
+    except orjson.JSONEncodeError:
+        return json.dumps(body).encode()
+
+
 def http_response(result: ScimResult) -> HttpResponse:
     if result.stream is not None:
         response = StreamingHttpResponse(result.stream, status=result.status, content_type=SCIM_CONTENT_TYPE)
     elif result.body is not None:
-        response = HttpResponse(json.dumps(result.body).encode(), status=result.status,
+        response = HttpResponse(json_bytes(result.body), status=result.status,
                                 content_type=SCIM_CONTENT_TYPE)
     else:
         response = HttpResponse(status=result.status)

@@ -142,3 +142,12 @@ def test_every_scim_response_is_no_store(scim):
                      scim.get("/Nope"), scim.post("/Users", raw="{"), scim.delete(f"/Users/{user_id}"),
                      Client().get("/scim/v2/Users")):
         assert response["Cache-Control"] == "no-store", (response.status_code, response.headers)
+
+
+def test_a_body_orjson_refuses_is_still_written_as_json():
+    from scim.protocol.views import json_bytes
+
+    # (orjson stops at 64-bit integers; nothing we store holds a bigger one, but a response must never fail on it)
+    body = {"totalResults": 2**70, "detail": "naïve ✓"}
+    assert json.loads(json_bytes(body)) == body
+    assert json.loads(json_bytes({"detail": "naïve ✓"})) == {"detail": "naïve ✓"}
