@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Func, Lookup, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.db.models.lookups import Exact, GreaterThanOrEqual, StartsWith
 
@@ -120,13 +120,48 @@ def _prepared_page(kind: str, count: int, page_ids: Callable[..., QuerySet], **o
     return _PREPARED_PAGES[kind, count]
 
 
+class _IsAnyOf(Lookup):
+    """`id = ANY(ids)`: a list of ids as one array parameter, so one statement for any number of ids, which
+    PostgreSQL prepares and plans once (an IN list is another statement for each length)."""
+
+    lookup_name = "is_any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs}::bigint[])", (*lhs_params, *rhs_params)
+
+
+_USERS_WITH_IDS = PreparedQuery(lambda ids: ScimUser.objects.with_emails_and_groups().filter(
+    _IsAnyOf(F("id"), Value(ids))).order_by("id"))
+
+
+def _users_with_ids(ids: list[int]) -> list[ScimUser]:
+    """The users with these ids, with e-mails and groups, in id order."""
+    if not ids:
+        return []
+    if connection.vendor != "postgresql":  # the demo's SQLite has no arrays
+        return list(ScimUser.objects.with_emails_and_groups().filter(pk__in=ids).order_by("id"))
+    return _USERS_WITH_IDS.all(ids=ids)
+
+
+# The first `count` ids by prefix, each row with the number of all matches (counted once, by an InitPlan).
+_IDS_STARTING_WITH: dict[int, PreparedQuery] = {}
+
+
 @org_bound
 def scim_users_starting_with(*, org: Organization, prefix: str, count: int) -> tuple[int, list[ScimUser]]:
     """(how many users' lower(userName) starts with `prefix`, the first `count` of them by id with e-mails
-    and groups): one prepared query, and a COUNT only when the page is full."""
-    page = _prepared_page("starting with", count, lambda value: _starting_with(value).order_by("id").values("id")[:count],
-                          planned_once=False).all(value=prefix)
-    return (len(page) if len(page) < count else _starting_with(prefix).count()), page
+    and groups), in two statements. The first names the page's ids and counts the matches, planned for
+    this prefix: a LIKE pattern serves the prefix index only as a constant. The second reads those users,
+    planned once per connection: planning it with the LIKE inside took 0.5 ms, more than the whole first
+    statement (issue 14). A user deleted in between is missing from the page, as from the next read."""
+    if count not in _IDS_STARTING_WITH:
+        _IDS_STARTING_WITH[count] = PreparedQuery(lambda value: _starting_with(value).order_by("id").annotate(
+            matches=Subquery(_starting_with(value).order_by().values(n=Func("id", function="COUNT"))),
+        ).values_list("id", "matches")[:count], planned_once=False)
+    rows = _IDS_STARTING_WITH[count].all(value=prefix)
+    return (rows[0][1] if rows else 0), _users_with_ids([user_id for user_id, _matches in rows])
 
 
 _USERS_BY_ID_BUCKET = PreparedQuery(lambda: UserCount.objects.values("id_bucket").annotate(users=Sum("delta"))

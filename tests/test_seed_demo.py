@@ -51,3 +51,45 @@ def test_the_sqlite_demo_migrates_and_seeds_as_make_run_does(tmp_path):
         done = subprocess.run([*manage, *command], cwd=repo, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr[-2000:]
     assert "Demo org Acme" in done.stdout
+
+    # SCIM on SQLite: the reads whose SQL differs from PostgreSQL's (e-mails and groups as JSON, a page of
+    # userName prefix matches by id, the count by id buckets).
+    done = subprocess.run([*manage, "shell", "-c", SCIM_ON_THE_DEMO_DATABASE], cwd=repo, env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "prefix": [2, ["pat.one", "pat.two"], [["pat.one@acme.example"], ["pat.two@acme.example"]]],
+        "all": 3, "one": ["pat.two", [{"value": "pat.two@acme.example", "primary": True}], ["Engineering"]],
+    }
+
+
+SCIM_ON_THE_DEMO_DATABASE = """
+import json
+from django.test import Client
+from oauthapps.services import scim_token_create
+from oauthapps import scopes
+from tenants.audit import Actor
+from tenants.models import Organization
+from tenants.scoping import org_scope
+
+org = Organization.objects.get(name="Acme")
+with org_scope(org):
+    _token, raw = scim_token_create(org=org, actor=Actor.system("test"), name="SQLite check",
+                                    scopes=list(scopes.MANAGED_USERS))
+scim = Client(HTTP_AUTHORIZATION=f"Bearer {raw}", HTTP_HOST="localhost")  # DEBUG allows localhost
+created = {}
+for name in ("pat.one", "pat.two", "sam.three"):
+    user = {"userName": name, "emails": [{"value": f"{name}@acme.example", "primary": True}]}
+    created[name] = scim.post("/scim/v2/Users", json.dumps(user), content_type="application/scim+json").json()["id"]
+group = {"displayName": "Engineering", "members": [{"value": created["pat.two"]}]}
+assert scim.post("/scim/v2/Groups", json.dumps(group), content_type="application/scim+json").status_code == 201
+prefix = scim.get("/scim/v2/Users", {"filter": 'userName sw "PAT."', "count": "10"}).json()
+everyone = scim.get("/scim/v2/Users", {"count": "1"}).json()
+one = scim.get(f"/scim/v2/Users/{created['pat.two']}").json()
+print(json.dumps({
+    "prefix": [prefix["totalResults"], [user["userName"] for user in prefix["Resources"]],
+               [[email["value"] for email in user["emails"]] for user in prefix["Resources"]]],
+    "all": everyone["totalResults"],
+    "one": [one["userName"], one["emails"], [group["display"] for group in one["groups"]]],
+}))
+"""
