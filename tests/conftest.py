@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from config.celery import app as celery_app
 from tenants.models import Membership
@@ -68,3 +69,14 @@ def dns_zone(_dns_server, settings):
     settings.DOMAIN_VERIFICATION_DNS_PORT = port
     settings.DOMAIN_VERIFICATION_DNS_TIMEOUT = 0.5
     return resolver.records
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server, django_db_setup, django_db_blocker):
+    """pytest-django's live server, whose leftover database sessions end with it. Its request threads are
+    daemons that keep their connection while a client (a browser, a requests.Session) keeps the HTTP
+    connection alive; nothing joins them, so without this the test database could not be dropped."""
+    yield live_server
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
