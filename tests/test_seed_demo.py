@@ -37,7 +37,8 @@ def test_demo_owner_can_sign_in(client, db, capsys):
 
 
 def test_the_sqlite_demo_migrates_and_seeds_as_make_run_does(tmp_path):
-    """`make run`'s own environment (SQLite, no broker, DEBUG): every system check passes there too."""
+    """`make run`'s own environment (SQLite, no broker, DEBUG): every system check passes there too, and
+    SCIM answers."""
     import os
     import subprocess
     import sys
