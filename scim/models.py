@@ -260,7 +260,8 @@ class ScimUser(TenantModel):
         if not hasattr(self, "email_rows"):
             return [{"value": e.value, "display": e.display, "type": e.type, "primary": e.primary}
                     for e in self.emails.all()]
-        return [{"value": value, "display": display, "type": kind, "primary": primary}
+        # bool(): SQLite's JSON has no booleans, so the demo's rows hold 0 and 1.
+        return [{"value": value, "display": display, "type": kind, "primary": bool(primary)}
                 for _id, value, display, kind, primary in sorted(self.email_rows)]
 
     def group_list(self) -> list[tuple[str, str]]:

@@ -62,6 +62,7 @@ def test_the_sqlite_demo_migrates_and_seeds_as_make_run_does(tmp_path):
         "prefix": [2, ["pat.one", "pat.two"], [["pat.one@acme.example"], ["pat.two@acme.example"]]],
         "all": 3, "one": ["pat.two", [{"value": "pat.two@acme.example", "primary": True}], ["Engineering"]],
     }
+    assert '"primary":true' in done.stdout  # a JSON boolean, not SQLite's 1 (which == True in Python)
 
 
 SCIM_ON_THE_DEMO_DATABASE = """
@@ -92,5 +93,5 @@ print(json.dumps({
                [[email["value"] for email in user["emails"]] for user in prefix["Resources"]]],
     "all": everyone["totalResults"],
     "one": [one["userName"], one["emails"], [group["display"] for group in one["groups"]]],
-}))
+}, separators=(",", ":")))
 """
