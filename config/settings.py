@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "config.content_security_policy.ConsoleOrScimCSPMiddleware",
     "tenants.middleware.TenantScopeMiddleware",
     # Last, as django-axes requires: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",

@@ -29,3 +29,11 @@ def test_forms_are_csrf_protected(owner, db):
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(reverse("console:login"), {"username": owner.email, "password": TEST_PASSWORD})
     assert response.status_code == 403
+
+
+def test_scim_responses_carry_the_strictest_policy_and_the_console_its_own(client, owner_client):
+    # (JSON for identity providers: nothing in it may load or frame anything)
+    for response in (client.get("/scim/v2/ServiceProviderConfig"), client.get("/scim/v2/Users")):
+        assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+        assert response["X-Content-Type-Options"] == "nosniff"
+    assert "script-src 'self'" in owner_client.get(reverse("console:index"))["Content-Security-Policy"]
