@@ -107,7 +107,9 @@ def _prepared_insert(model) -> PreparedInsert:
 
 class _JSONText(models.TextField):
     """JSON the database writes as text, read by orjson: JSONField's json.loads cost ~1.5 us a value through
-    Django's converters, twice for each user of a page (issue 14). Read-only: for annotations."""
+    Django's converters, twice for each user of a page (issue 14). Read-only: for annotations of our own
+    columns (ids, strings, booleans), never for an IdP's JSON: orjson reads an integer beyond 64 bits as a
+    float."""
 
     def from_db_value(self, value, expression, connection):
         return None if value is None else orjson.loads(value)
