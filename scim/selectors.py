@@ -107,17 +107,15 @@ def _starting_with(prefix: str) -> QuerySet:
     return ScimUser.objects.filter(StartsWith(Lower("user_name"), Value(prefix)))
 
 
-# Pages of users in id order from a sliced id subquery: compiled once per kind of page and page size.
-_PREPARED_PAGES: dict[tuple[str, int], PreparedQuery] = {}
+# Queries that write their page size into the SQL (a LIMIT): compiled once per kind of query and page size.
+_BY_PAGE_SIZE: dict[tuple[str, int], PreparedQuery] = {}
 
 
-def _prepared_page(kind: str, count: int, page_ids: Callable[..., QuerySet], **options) -> PreparedQuery:
-    """The PreparedQuery of the users, with e-mails and groups, whose ids `page_ids(**values)` names."""
-    if (kind, count) not in _PREPARED_PAGES:
-        _PREPARED_PAGES[kind, count] = PreparedQuery(
-            lambda **values: ScimUser.objects.with_emails_and_groups().filter(pk__in=page_ids(**values)).order_by("id"),
-            **options)
-    return _PREPARED_PAGES[kind, count]
+def _prepared_for_page_size(kind: str, count: int, build: Callable[..., QuerySet], **options) -> PreparedQuery:
+    """The PreparedQuery of `build`, a `kind` of query for pages of `count`."""
+    if (kind, count) not in _BY_PAGE_SIZE:
+        _BY_PAGE_SIZE[kind, count] = PreparedQuery(build, **options)
+    return _BY_PAGE_SIZE[kind, count]
 
 
 class _IsAnyOf(Lookup):
@@ -145,10 +143,6 @@ def _users_with_ids(ids: list[int]) -> list[ScimUser]:
     return _USERS_WITH_IDS.all(ids=ids)
 
 
-# The first `count` ids by prefix, each row with the number of all matches (counted once, by an InitPlan).
-_IDS_STARTING_WITH: dict[int, PreparedQuery] = {}
-
-
 @org_bound
 def scim_users_starting_with(*, org: Organization, prefix: str, count: int) -> tuple[int, list[ScimUser]]:
     """(how many users' lower(userName) starts with `prefix`, the first `count` of them by id with e-mails
@@ -156,11 +150,11 @@ def scim_users_starting_with(*, org: Organization, prefix: str, count: int) -> t
     this prefix: a LIKE pattern serves the prefix index only as a constant. The second reads those users,
     planned once per connection: planning it with the LIKE inside took 0.5 ms, more than the whole first
     statement (issue 14). A user deleted in between is missing from the page, as from the next read."""
-    if count not in _IDS_STARTING_WITH:
-        _IDS_STARTING_WITH[count] = PreparedQuery(lambda value: _starting_with(value).order_by("id").annotate(
-            matches=Subquery(_starting_with(value).order_by().values(n=Func("id", function="COUNT"))),
-        ).values_list("id", "matches")[:count], planned_once=False)
-    rows = _IDS_STARTING_WITH[count].all(value=prefix)
+    # Each row: an id and the number of all matches (counted once, by an InitPlan).
+    ids_and_matches = _prepared_for_page_size("ids starting with", count, lambda value: _starting_with(value).order_by(
+        "id").annotate(matches=Subquery(_starting_with(value).order_by().values(n=Func("id", function="COUNT"))),
+    ).values_list("id", "matches")[:count], planned_once=False)
+    rows = ids_and_matches.all(value=prefix)
     return (rows[0][1] if rows else 0), _users_with_ids([user_id for user_id, _matches in rows])
 
 
@@ -181,9 +175,10 @@ def _users_in_id_order(offset: int, count: int) -> tuple[int, list[ScimUser]]:
     for bucket, users in buckets:
         if before + users > offset:
             # Value(start): compiled with a placeholder that an id field would refuse to convert.
-            page = _prepared_page("all", count, lambda start, offset: ScimUser.objects.filter(
-                GreaterThanOrEqual(F("id"), Value(start))).order_by("id").values("id")[offset:offset + count],
-                offset="offset")
+            page = _prepared_for_page_size("all in id order", count, lambda start, offset: (
+                ScimUser.objects.with_emails_and_groups().filter(pk__in=ScimUser.objects.filter(
+                    GreaterThanOrEqual(F("id"), Value(start))).order_by("id").values("id")[offset:offset + count])
+                .order_by("id")), offset="offset")
             return total, page.all(start=bucket << USER_ID_BUCKET_BITS, offset=offset - before)
         before += users
     return total, []
