@@ -169,7 +169,7 @@ class TenantOAuth2Validator(OAuth2Validator):
         second replay of that token, a later replay, or a replay of a deliberately revoked token
         revokes the whole family.
         """
-        replayed = self._recently_rotated(refresh_token, client)
+        replayed = self._recently_revoked(refresh_token, client)
         if replayed is None:
             valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
             return valid and approver_may_still_act(request.user, client)
@@ -182,7 +182,7 @@ class TenantOAuth2Validator(OAuth2Validator):
         request.refresh_token_replay = True
         return approver_may_still_act(request.user, client)
 
-    def _recently_rotated(self, refresh_token, client):
+    def _recently_revoked(self, refresh_token, client):
         token_checksum = checksum(refresh_token)
         token = (
             RefreshToken.objects.filter(token_checksum=token_checksum, application=client, revoked__isnull=False)
@@ -194,8 +194,10 @@ class TenantOAuth2Validator(OAuth2Validator):
             return None
         if RefreshToken.objects.filter(token_checksum=token_checksum, revoked__isnull=True).exists():
             return None
-        superseded = AccessToken.objects.filter(source_refresh_token=token).exists()
-        return token if superseded else None
+        # Superseded or not, _claim_replay decides under the token's row lock. DOT's own path would revoke the
+        # family of one no longer superseded without that lock, so while another replay minted its pair the
+        # sweep could revoke the new refresh token's access token but not the token (an orphan).
+        return token
 
     @staticmethod
     def _claim_replay(token):

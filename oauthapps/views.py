@@ -18,6 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider import views as dot_views
+from oauth2_provider.models import AccessToken
+from oauth2_provider.signals import app_authorized
 
 from accounts.client_address import client_address
 from tenants import rate_limits
@@ -28,7 +30,7 @@ from tenants.scoping import org_scope
 from . import scopes as scope_names
 from .selectors import application_for_client_id
 from .services import application_record_consent
-from .validators import approver_may_still_act, basic_client_credentials
+from .validators import approver_may_still_act, basic_client_credentials, checksum
 
 TOKEN_GRANT_TYPES = {"authorization_code", "refresh_token", "client_credentials"}
 TOKEN_LIMIT_PER_CLIENT = Limit("oauth-token-client", settings.TOKEN_RATE_PER_CLIENT, 60)
@@ -135,6 +137,20 @@ class TokenView(dot_views.TokenView):
             body = {"error": "unsupported_grant_type"}
             return _no_store(HttpResponse(json.dumps(body), status=400, content_type="application/json"))
         return _no_store(super().post(request, *args, **kwargs))
+
+    def authorization_flow_token_response(self, request, *args, **kwargs):
+        """DOT's, except that the new access token is looked up for app_authorized only if it is still
+        there: a concurrent replay of the same refresh token may already have revoked (deleted) the pair
+        this request minted, and DOT's get() then answered 500 instead of the tokens, dead as they are."""
+        _url, headers, body, status = self.create_token_response(request)
+        if status == 200 and (access_token := json.loads(body).get("access_token")) is not None:
+            token = AccessToken.objects.filter(token_checksum=checksum(access_token)).first()
+            if token is not None:
+                app_authorized.send(sender=self, request=request, token=token)
+        response = HttpResponse(content=body, status=status)
+        for key, value in headers.items():
+            response[key] = value
+        return response
 
 
 @method_decorator(sensitive_post_parameters(), name="dispatch")
