@@ -9,17 +9,18 @@ response, ~0.05 ms of a SCIM request's 1.7 (issue 14).
 from csp.constants import HEADER
 from csp.middleware import CSPMiddleware
 
-SCIM_PATH_PREFIX = "/scim/"
+from .scim_paths import is_scim_path
+
 SCIM_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
 class ConsoleOrScimCSPMiddleware(CSPMiddleware):
     def process_request(self, request):
-        if not request.path_info.startswith(SCIM_PATH_PREFIX):
+        if not is_scim_path(request.path_info):
             super().process_request(request)
 
     def process_response(self, request, response):
-        if request.path_info.startswith(SCIM_PATH_PREFIX):
+        if is_scim_path(request.path_info):
             response.headers.setdefault(HEADER, SCIM_POLICY)
             return response
         return super().process_response(request, response)

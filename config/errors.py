@@ -18,6 +18,8 @@ from django.http import HttpResponse
 from django.template import loader
 from django.views.defaults import server_error as django_server_error
 
+from .scim_paths import is_scim_path
+
 # Raised when the server is down, unreachable or restarting, and when a statement or lock timeout
 # fires (psycopg's QueryCanceled and LockNotAvailable are OperationalErrors, and Django keeps the kind).
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
@@ -35,7 +37,7 @@ def unavailable_response(request) -> HttpResponse:
     retry_after = retry_after_headers()["Retry-After"]
     if request.path.startswith("/api/"):
         response = api_problem(503, "The service is temporarily unavailable; retry after the Retry-After seconds.")
-    elif request.path.startswith("/scim/"):
+    elif is_scim_path(request.path_info):
         body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "503",
                 "detail": "The service is temporarily unavailable; retry after the Retry-After seconds."}
         response = HttpResponse(json.dumps(body), status=503, content_type="application/scim+json")

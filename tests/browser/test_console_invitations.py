@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from tenants.models import Membership
 from tenants.scoping import org_scope
+from tests.browser.layout import scroll_width
 from tests.factories import TEST_PASSWORD, OrganizationFactory, UserFactory, add_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -40,7 +41,7 @@ def test_an_existing_account_accepts_an_invitation_and_reaches_the_orgs_console(
     row = page.locator('#your-invitations tr[data-invitation="Acme"]')
     expect(row).to_contain_text("Admin")
     screenshot(page, f"layout/{width}/invitation-yours")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert scroll_width(page) <= width
     row.get_by_role("button", name="Accept").click()
 
     expect(page.get_by_test_id("current-org")).to_have_text("Acme")

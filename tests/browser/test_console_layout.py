@@ -17,6 +17,7 @@ from tenants import invitations, services
 from tenants.audit import Actor
 from tenants.models import Membership, Organization
 from tenants.scoping import org_scope
+from tests.browser.layout import scroll_width
 from tests.factories import TEST_PASSWORD, OrganizationFactory, UserFactory, add_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -107,9 +108,9 @@ def test_every_console_page_fits_the_screen_with_the_longest_names(page, live_se
     too_wide, inaccessible = {}, {}
     for name, url in data["urls"].items():
         page.goto(f"{live_server.url}{url}")
-        scroll_width = page.evaluate("document.documentElement.scrollWidth")
-        if scroll_width > width:
-            too_wide[url] = scroll_width
+        laid_out_width = scroll_width(page)
+        if laid_out_width > width:
+            too_wide[url] = laid_out_width
         screenshot(page, f"layout/{width}/{name}")
         if found := axe(page):
             inaccessible[name] = found
@@ -149,7 +150,7 @@ def test_the_pages_before_sign_in_fit_and_are_accessible(page, live_server, scre
     }
     for name, url in urls.items():
         page.goto(f"{live_server.url}{url}")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+        assert scroll_width(page) <= width, name
         expect(page.locator("#site-name")).to_contain_text("Identity console")
         screenshot(page, f"layout/{width}/{name}")
         assert axe(page) == [], name
@@ -164,6 +165,6 @@ def test_an_owner_runs_the_connection_test_at_phone_width(page, live_server, sig
     page.get_by_role("link", name="Test the SCIM connection").click()
     page.get_by_role("button", name="Run the test").click()
     expect(page.get_by_test_id("connection-test-result")).to_contain_text("Passed")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert scroll_width(page) <= 390
     screenshot(page, "layout/390/connection-test-passed")
     assert axe(page) == []

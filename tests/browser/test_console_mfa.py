@@ -8,6 +8,7 @@ from django_otp.oath import totp
 from playwright.sync_api import expect
 
 from tenants.models import Membership
+from tests.browser.layout import scroll_width
 from tests.factories import TEST_PASSWORD, OrganizationFactory, UserFactory, add_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,7 +38,7 @@ def test_owner_turns_on_mfa_and_signs_in_with_a_code(page, live_server, sign_in,
     page.get_by_role("button", name="Log out").click()
     sign_in(page, owner.email, TEST_PASSWORD)
     expect(page.get_by_label("Code")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert scroll_width(page) <= width
     screenshot(page, f"layout/{width}/mfa-verify")
     assert axe(page) == []
     page.get_by_label("Code").fill(current_code(secret, drift=1))

@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from tenants.models import Membership
 from tenants.scoping import org_scope
+from tests.browser.layout import scroll_width
 from tests.browser.test_console_mfa import current_code
 from tests.factories import TEST_PASSWORD, OrganizationFactory, UserFactory, add_member
 from tests.oauthapps.oauth_flow import TOKEN_PATH
@@ -36,7 +37,7 @@ class Journey:
         """A screenshot of this page (or another browser's `page`), numbered in the journey's order."""
         page = page or self.page
         self.shots += 1
-        assert page.evaluate("document.documentElement.scrollWidth") <= self.width, f"{name} scrolls sideways"
+        assert scroll_width(page) <= self.width, f"{name} scrolls sideways"
         self._screenshot(page, f"journey/{self.width}/{self.shots:02d}-{name}")
 
     def go(self, label: str):

@@ -1,0 +1,8 @@
+"""Where the SCIM API lives (config.urls mounts it under it): the middleware and error pages that treat an
+identity provider's requests apart from a browser's recognise them by their path."""
+
+SCIM_PATH_PREFIX = "/scim/"
+
+
+def is_scim_path(path: str) -> bool:
+    return path.startswith(SCIM_PATH_PREFIX)
