@@ -6,6 +6,7 @@ A Group's members are rows of GroupMembership pointing at ScimUser; SCIM address
 ScimUser.public_id, never by pk. Membership writes are set operations (scim.services.memberships).
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -115,6 +116,27 @@ class _JSONText(models.TextField):
         return None if value is None else orjson.loads(value)
 
 
+# json.loads's own scanner (C), without the Python around it: a user's phoneNumbers in 0.4 us instead of 1.4.
+_SCAN_JSON = json.JSONDecoder().scan_once
+
+
+class IdPJSONField(models.JSONField):
+    """JSON an IdP sent (phoneNumbers, addresses), read exactly as json.loads reads it, in a third of the
+    time: twice for each user of a page (issue 14). Not orjson, which reads an integer beyond 64 bits as a
+    float. What the scanner does not take whole (not JSON, or a trailing space) goes to JSONField."""
+
+    def from_db_value(self, value, expression, connection):
+        if isinstance(value, str) and self.decoder is None:
+            try:
+                decoded, end = _SCAN_JSON(value, 0)
+            except (StopIteration, ValueError):
+                pass
+            else:
+                if end == len(value):
+                    return decoded
+        return super().from_db_value(value, expression, connection)
+
+
 class JSONItem(Func):
     """A row's columns as one JSON array. On PostgreSQL json_build_array: json, not jsonb, since the array is
     only ever written out as text, and jsonb would first build its binary form."""
@@ -206,8 +228,8 @@ class ScimUser(TenantModel):
     # None only after a PATCH removed it (RFC 7644 §3.5.2.2); only False means deactivated.
     active = models.BooleanField(null=True, default=True)
     # Neither is filterable: a filter on them is 400 invalidFilter, so JSON keeps them simple.
-    phone_numbers = models.JSONField(default=list, blank=True)
-    addresses = models.JSONField(default=list, blank=True)
+    phone_numbers = IdPJSONField(default=list, blank=True)
+    addresses = IdPJSONField(default=list, blank=True)
     # Enterprise extension (urn:ietf:params:scim:schemas:extension:enterprise:2.0:User).
     employee_number = models.CharField(max_length=255, blank=True, default="")
     cost_center = models.CharField(max_length=255, blank=True, default="")
