@@ -1,4 +1,4 @@
-"""`python -m bench seed|run|compare|dbwork|webhooks`: the SCIM benchmark (bench/README.md).
+"""`python -m bench seed|run|compare|dbwork|instructions|webhooks`: the SCIM benchmark (bench/README.md).
 
 Runs from the repository root against its own database, whose name must start with idadmin_bench
 (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/idadmin_bench): `seed --reset` drops it.
@@ -63,6 +63,9 @@ def main(argv=None) -> None:
     _measuring_arguments(compare, duration=5.0, workers="gunicorn sync workers, each server")
     compare.add_argument("--reset", action="store_true", help="reseed both databases first")
     commands.add_parser("dbwork", help="statements and database ms per request, scenario by scenario (in-process)")
+    instructions = commands.add_parser("instructions", help="the web process's CPU instructions per request (valgrind)")
+    instructions.add_argument("--requests", type=int, default=200, help="measured requests per scenario")
+    instructions.add_argument("--only", default="", help="comma-separated scenario names")
     webhooks = commands.add_parser("webhooks", help="a burst of events to a webhook receiver, and an e-mail meanwhile")
     webhooks.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args(argv)
@@ -94,6 +97,13 @@ def main(argv=None) -> None:
         from bench.dbwork import measure_database_work
 
         measure_database_work()
+    elif args.command == "instructions":
+        import django
+
+        django.setup()
+        from bench.instructions import measure_instructions
+
+        measure_instructions(requests=args.requests, only=[name for name in args.only.split(",") if name])
     elif args.command == "webhooks":
         from bench.webhooks import run_webhook_burst
 

@@ -1,0 +1,130 @@
+"""`python -m bench instructions`: the web process's CPU instructions per request, scenario by scenario.
+
+Counted by valgrind (callgrind), not timed: the same code and data give the same count whatever else
+the machine does, where a shared 2-core machine's throughput drifts by 30% between two runs of the
+same commit (bench/README.md, sixth round). Each scenario runs in-process (Django's WSGI handler, full
+middleware stack, bench.load's requests against the seeded data, a token from the real token endpoint)
+twice under valgrind, side by side on the two cores: with no measured request and with `--requests`
+of them, after the same warm-up. The difference over the requests is one request's instructions.
+PostgreSQL's own work is not in it (`python -m bench dbwork` gives the database's share).
+
+`python -m bench.instructions <spec.json> <scenario> <built> <sent>` is one such process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Both processes of a scenario send the same requests at once: no scenario whose requests change what the
+# next one does (a member PATCH toggles a membership, a POST takes a userName).
+SCENARIOS = ["get_user", "eq_username", "eq_external_id", "list_random", "sw_page", "patch_user"]
+WARMUP_REQUESTS = 30
+_COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
+
+
+def _plan_with_token() -> dict:
+    """bench.run's plan for the big org, with an access token taken in-process from the token endpoint."""
+    import base64
+    from urllib.parse import urlencode
+
+    from django.test import Client
+
+    from bench.run import plan_for_big_org
+
+    plan = plan_for_big_org(port=443)
+    basic = base64.b64encode(f"{plan['client_id']}:{plan['client_secret']}".encode()).decode()
+    response = Client(SERVER_NAME="127.0.0.1").post(
+        "/oauth/v2/token", urlencode({"grant_type": "client_credentials"}), secure=True,
+        content_type="application/x-www-form-urlencoded", HTTP_AUTHORIZATION=f"Basic {basic}")
+    return {**plan, "token": json.loads(response.content)["access_token"]}
+
+
+def _instructions(spec_path: str, scenario: str, built: int, sent: int) -> int:
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    # A fixed hash seed: dicts and sets lay out alike in both processes.
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    result = subprocess.run([*valgrind, sys.executable, "-m", "bench.instructions", spec_path, scenario, str(built),
+                             str(sent)],
+                            cwd=ROOT, env=env, capture_output=True, text=True)
+    found = _COLLECTED.search(result.stderr)
+    if result.returncode != 0 or found is None:
+        sys.exit(f"bench instructions: {scenario} failed:\n{result.stderr[-3000:]}")
+    return int(found.group(1))
+
+
+def measure_instructions(*, requests: int, only: list[str]) -> list[dict]:
+    from bench.run import report_header, write_report
+
+    if shutil.which("valgrind") is None:
+        sys.exit("bench instructions: valgrind is not installed (apt-get install valgrind).")
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
+        json.dump(_plan_with_token(), file)
+    rows = []
+    try:
+        for scenario in SCENARIOS:
+            if only and scenario not in only:
+                continue
+            with ThreadPoolExecutor(2) as pool:
+                without, with_requests = pool.map(lambda sent: _instructions(file.name, scenario, requests, sent),
+                                                   (0, requests))
+            rows.append({"scenario": scenario, "requests": requests,
+                         "instructions_per_request": round((with_requests - without) / requests)})
+            print(f"{scenario:<18} {rows[-1]['instructions_per_request'] / 1e6:>8.3f} M instructions a request",
+                  flush=True)
+    finally:
+        os.unlink(file.name)
+    write_report("instructions", "", {**report_header(), "warmup_requests": WARMUP_REQUESTS, "scenarios": rows})
+    return rows
+
+
+def _run_requests(spec_path: str, scenario: str, built: int, sent: int) -> None:
+    """One process: build the warm-up's and `built` more requests of `scenario`, warm up, then send `sent` of
+    them through the WSGI handler. Both processes of a scenario build the same requests."""
+    import django
+
+    django.setup()
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import RequestFactory
+
+    from bench.load import Requests
+
+    plan = json.loads(Path(spec_path).read_text())
+    handler, factory = WSGIHandler(), RequestFactory(SERVER_NAME="127.0.0.1")
+    drawn = Requests(plan, seed=f"instructions-{scenario}")
+    environs = []
+    for _ in range(WARMUP_REQUESTS + built):
+        method, path, body = getattr(drawn, scenario)()
+        environs.append(factory.generic(method, path, json.dumps(body) if body else "", secure=True,
+                                        content_type="application/scim+json",
+                                        headers={"Authorization": f"Bearer {plan['token']}"}).environ)
+
+    def send(environ):
+        statuses = []
+        response = handler(environ, lambda status, headers: statuses.append(status))
+        for _piece in response:
+            pass
+        response.close()
+        if not statuses[0].startswith(("2", "3")):
+            sys.exit(f"{scenario}: {statuses[0]}")
+
+    for environ in environs[:WARMUP_REQUESTS]:
+        send(environ)
+    for environ in environs[WARMUP_REQUESTS:WARMUP_REQUESTS + sent]:
+        send(environ)
+
+
+if __name__ == "__main__":
+    from bench.__main__ import bench_environment
+
+    os.environ.update(bench_environment())
+    os.environ.update({"SCIM_RATE_PER_CREDENTIAL": "1000000", "SCIM_RATE_PER_ORG": "1000000"})
+    _run_requests(sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
