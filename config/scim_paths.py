@@ -1,5 +1,5 @@
-"""Where the SCIM API lives (config.urls mounts it under it): the middleware and error pages that treat an
-identity provider's requests apart from a browser's recognise them by their path."""
+"""The path prefix config.urls mounts the SCIM API under: the middleware and error pages that treat an
+identity provider's requests apart from a browser's recognise them by it."""
 
 SCIM_PATH_PREFIX = "/scim/"
 
