@@ -2,8 +2,9 @@
 
 An identity provider's SCIM request authenticates with a bearer token: no SCIM view reads a session, a
 signed-in user or a message, and a console session cookie sent along authenticates nothing there. These
-four cost ~0.06 ms of CPU a request, 9% of a GET by id's instructions (issue 14, bench/README.md). Each stays a subclass of its
-original, in its original place in MIDDLEWARE, so every check and library that looks for it finds it.
+four cost ~0.06 ms of CPU a request, 8-9% of a GET by id's instructions (issue 14, bench/README.md). Each
+stays a subclass of its original, in its original place in MIDDLEWARE, so every check and library that
+looks for it finds it.
 """
 
 from django.contrib.auth import middleware as auth_middleware
