@@ -33,23 +33,6 @@ WARMUP_REQUESTS = 30
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
 
 
-def _plan_with_token() -> dict:
-    """bench.run's plan for the big org, with an access token taken in-process from the token endpoint."""
-    import base64
-    from urllib.parse import urlencode
-
-    from django.test import Client
-
-    from bench.run import plan_for_big_org
-
-    plan = plan_for_big_org(port=443)
-    basic = base64.b64encode(f"{plan['client_id']}:{plan['client_secret']}".encode()).decode()
-    response = Client(SERVER_NAME="127.0.0.1").post(
-        "/oauth/v2/token", urlencode({"grant_type": "client_credentials"}), secure=True,
-        content_type="application/x-www-form-urlencoded", HTTP_AUTHORIZATION=f"Basic {basic}")
-    return {**plan, "token": json.loads(response.content)["access_token"]}
-
-
 def _instructions(spec_path: str, scenario: str, built: int, sent: int) -> int:
     valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     # A fixed hash seed: dicts and sets lay out alike in both processes.
@@ -64,12 +47,12 @@ def _instructions(spec_path: str, scenario: str, built: int, sent: int) -> int:
 
 
 def measure_instructions(*, requests: int, only: list[str]) -> list[dict]:
-    from bench.run import report_header, write_report
+    from bench.run import plan_with_in_process_token, report_header, write_report
 
     if shutil.which("valgrind") is None:
         sys.exit("bench instructions: valgrind is not installed (apt-get install valgrind).")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as file:
-        json.dump(_plan_with_token(), file)
+        json.dump(plan_with_in_process_token(), file)
     rows = []
     try:
         for scenario in SCENARIOS:

@@ -98,6 +98,19 @@ def plan_for_big_org(port: int, big_group_size: int = BIG_GROUP_SIZE) -> dict:
     }
 
 
+def plan_with_in_process_token() -> dict:
+    """The plan for the big org, with an access token its app took from the token endpoint in-process (Django's
+    test client, no server): for the in-process measures (dbwork, instructions)."""
+    from django.test import Client
+
+    plan = plan_for_big_org(port=443)
+    basic = base64.b64encode(f"{plan['client_id']}:{plan['client_secret']}".encode()).decode()
+    response = Client(SERVER_NAME="127.0.0.1").post(
+        "/oauth/v2/token", urlencode({"grant_type": "client_credentials"}), secure=True,
+        content_type="application/x-www-form-urlencoded", HTTP_AUTHORIZATION=f"Basic {basic}")
+    return {**plan, "token": json.loads(response.content)["access_token"]}
+
+
 def _restore_seeded_groups(org_id: int, big_id: int, small_id: int, big_group_size: int) -> dict[int, list[str]]:
     """Both groups back to the members the seed gave them (a run's member PATCHes leave some out), and
     up to 2,000 of each group's members for the PATCH scenarios."""
