@@ -130,6 +130,18 @@ def _restore_seeded_groups(org_id: int, big_id: int, small_id: int, big_group_si
     return {group_id: [public_id for _, public_id in group_rows[:2000]] for group_id, group_rows in seeded.items()}
 
 
+def restore_seeded_groups(plan: dict) -> None:
+    """The plan's two groups back to the members the seed gave them."""
+    from scim.models import Group
+    from tenants.scoping import all_orgs_scope
+
+    with all_orgs_scope():
+        groups = {group.public_id: group for group in Group.objects.filter(
+            public_id__in=[plan["big_group"], plan["small_group"]])}
+    big, small = groups[plan["big_group"]], groups[plan["small_group"]]
+    _restore_seeded_groups(big.org_id, big.pk, small.pk, BIG_GROUP_SIZE)
+
+
 def _compact_user_counts() -> None:
     """What Celery beat runs every minute in production (scim.tasks): a run's POSTs leave one user-count
     delta each, which every later list would otherwise sum (1,500 rows instead of 123: +0.5 ms a list)."""

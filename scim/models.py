@@ -9,17 +9,19 @@ ScimUser.public_id, never by pk. Membership writes are set operations (scim.serv
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import orjson
 from django.contrib.postgres.indexes import OpClass
 from django.db import IntegrityError, connections, models
-from django.db.models import F, Func, OuterRef, Subquery
+from django.db.models import F, Func, OuterRef, Subquery, Value
 from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from tenants.errors import Conflict, NotFound, PreconditionFailed
 from tenants.models import Organization, TenantModel
-from tenants.prepared_queries import PreparedInsert, PreparedQuery, insert_columns_and_values
+from tenants.prepared_queries import PreparedInsert, PreparedQuery, PreparedUpdate, insert_columns_and_values
 from tenants.public_ids import PublicIdField
 from tenants.scoping import TenantManager
 
@@ -57,7 +59,7 @@ class VersionedQuerySet(models.QuerySet):
         `conflicts` names for it."""
         now = timezone.now()
         try:
-            self.filter(pk=row.pk).update(**changes, version=F("version") + 1, last_modified=now)
+            _next_version_update(self.model, tuple(changes)).update(pk=row.pk, **changes, last_modified=now)
         except IntegrityError as error:
             raise conflicts.of(error) from None
         for name, value in changes.items():
@@ -73,6 +75,14 @@ class VersionedQuerySet(models.QuerySet):
             _prepared_insert(self.model).insert(row, self.db)
         except IntegrityError as error:
             raise conflicts.of(error) from None
+
+
+@lru_cache(maxsize=256)
+def _next_version_update(model, fields: tuple[str, ...]) -> PreparedUpdate:
+    """write_next_version's UPDATE for a write that changes `fields`, compiled once (issue 14: compiling it
+    took ~0.2 ms of each PATCH). An IdP changes a handful of combinations of fields; the cache stays small."""
+    return PreparedUpdate(lambda pk: model.objects.filter(Exact(F("pk"), Value(pk))), fields=[*fields, "last_modified"],
+                          expressions={"version": F("version") + 1})
 
 
 class LockingRead:

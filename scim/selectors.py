@@ -16,13 +16,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Func, Lookup, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, Func, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Lower, NullIf
 from django.db.models.lookups import Exact, GreaterThanOrEqual, StartsWith
 
 from tenants.errors import NotFound
 from tenants.models import Organization
-from tenants.prepared_queries import PreparedQuery
+from tenants.prepared_queries import IsAnyOf, PreparedQuery
 from tenants.scoping import org_bound
 
 from .models import USER_ID_BUCKET_BITS, Group, GroupMembership, ProvisioningEvent, ScimUser, UserCount
@@ -118,29 +118,13 @@ def _prepared_for_page_size(kind: str, count: int, build: Callable[..., QuerySet
     return _BY_PAGE_SIZE[kind, count]
 
 
-class _IsAnyOf(Lookup):
-    """`id = ANY(ids)`: a list of ids as one array parameter, so one statement for any number of ids, which
-    PostgreSQL prepares and plans once (an IN list is another statement for each length)."""
-
-    lookup_name = "is_any_of"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs}::bigint[])", (*lhs_params, *rhs_params)
-
-
 _USERS_WITH_IDS = PreparedQuery(lambda ids: ScimUser.objects.with_emails_and_groups().filter(
-    _IsAnyOf(F("id"), Value(ids))).order_by("id"))
+    IsAnyOf(F("id"), Value(ids))).order_by("id"))
 
 
 def _users_with_ids(ids: list[int]) -> list[ScimUser]:
     """The users with these ids, with e-mails and groups, in id order."""
-    if not ids:
-        return []
-    if connection.vendor != "postgresql":  # the demo's SQLite has no arrays
-        return list(ScimUser.objects.with_emails_and_groups().filter(pk__in=ids).order_by("id"))
-    return _USERS_WITH_IDS.all(ids=ids)
+    return _USERS_WITH_IDS.all(ids=ids) if ids else []
 
 
 @org_bound

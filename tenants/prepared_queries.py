@@ -17,18 +17,21 @@ all_orgs_scope() uses the SQL built under that same kind of scope.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import Lookup, Model, QuerySet, Value
 from django.db.models.base import ModelState
+from django.db.models.deletion import Collector
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
-from django.db.models.sql import InsertQuery
+from django.db.models.sql import DeleteQuery, InsertQuery, UpdateQuery
 
 from .scoping import current_scope, placeholder_scope
 
@@ -43,11 +46,13 @@ def _placeholder(name: str) -> str:
     return f"\x00prepared:{name}\x00"
 
 
-class _Compiled:
-    def __init__(self, queryset: QuerySet, names: list[str], offset: str | None):
-        self.db = queryset.db
-        self.compiler = queryset.query.get_compiler(using=self.db)
-        self.sql, params = self.compiler.as_sql()
+class _Statement:
+    """One statement compiled with placeholder values: its SQL, and where each run's values go."""
+
+    def __init__(self, compiler, names: list[str], offset: str | None = None):
+        self.db = compiler.using
+        self.compiler = compiler
+        self.sql, params = compiler.as_sql()
         by_placeholder = {_placeholder(name): name for name in names if name != offset}
         # Each parameter: a value's name, the org in scope, or a constant the queryset holds.
         self.slots = [("value", by_placeholder[param]) if param in by_placeholder
@@ -57,6 +62,32 @@ class _Compiled:
         taken = {name for kind, name in self.slots if kind == "value"}
         if taken != set(names) or any(_placeholder(name) in self.sql for name in names):
             raise ValueError(f"A prepared query takes each value as it is, as a parameter; got {sorted(taken)} of {names}.")
+
+    def _take_offset(self, name: str) -> None:
+        """The sentinel OFFSET written into the SQL becomes a parameter, in its place among the others."""
+        literal = f"OFFSET {_OFFSET_SENTINEL}"
+        if self.sql.count(literal) != 1:
+            raise ValueError(f"A prepared query's offset {name!r} must slice the queryset once.")
+        position = self.sql.index(literal)
+        before = sum(token == "%s" for token in _PARAMETER_OR_PERCENT.findall(self.sql[:position]))
+        self.sql = self.sql.replace(literal, "OFFSET %s")
+        self.slots.insert(before, ("value", name))
+
+    def params(self, org_id: int | None, values: dict) -> list:
+        return [values[item] if kind == "value" else org_id if kind == "org" else item for kind, item in self.slots]
+
+    def execute(self, org_id: int | None, values: dict) -> int:
+        """Run a statement that returns no rows (DELETE, UPDATE): how many rows it changed."""
+        with _planned_once_cursor(self.db) as cursor:
+            cursor.execute(self.sql, self.params(org_id, values))
+            return cursor.rowcount
+
+
+class _Compiled(_Statement):
+    """A SELECT, and how its rows become what the queryset would return."""
+
+    def __init__(self, queryset: QuerySet, names: list[str], offset: str | None):
+        super().__init__(queryset.query.get_compiler(using=queryset.db), names, offset)
         klass_info, select = self.compiler.klass_info, self.compiler.select
         self.converters = self.compiler.get_converters([column[0] for column in select[:self.compiler.col_count]])
         if queryset._iterable_class is ValuesListIterable:
@@ -72,18 +103,8 @@ class _Compiled:
         self.related_populators = get_related_populators(klass_info, select, self.db)
         self.annotations = list(self.compiler.annotation_col_map.items())
 
-    def _take_offset(self, name: str) -> None:
-        """The sentinel OFFSET written into the SQL becomes a parameter, in its place among the others."""
-        literal = f"OFFSET {_OFFSET_SENTINEL}"
-        if self.sql.count(literal) != 1:
-            raise ValueError(f"A prepared query's offset {name!r} must slice the queryset once.")
-        position = self.sql.index(literal)
-        before = sum(token == "%s" for token in _PARAMETER_OR_PERCENT.findall(self.sql[:position]))
-        self.sql = self.sql.replace(literal, "OFFSET %s")
-        self.slots.insert(before, ("value", name))
-
     def run(self, org_id: int | None, values: dict, planned_once: bool) -> list:
-        params = [values[item] if kind == "value" else org_id if kind == "org" else item for kind, item in self.slots]
+        params = self.params(org_id, values)
         with _planned_once_cursor(self.db) if planned_once else connections[self.db].cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
@@ -147,28 +168,106 @@ class PreparedQuery:
     wherever it appears (not None, not changed by its lookup as icontains changes it), or, for the value
     named `offset`, the start of its one slice; `PreparedQuery(build).all(**values)` is what
     `list(build(**values))` would be, without compiling it again: model instances, or tuples for a
-    values_list() queryset."""
+    values_list() queryset. `delete(**values)` deletes those rows as `build(**values).delete()` would."""
 
     def __init__(self, build: Callable[..., QuerySet], *, offset: str | None = None, planned_once: bool = True):
         self.build = build
         self.offset = offset
         # False for a query that needs its values to be planned (a LIKE pattern serves an index only as a constant).
         self.planned_once = planned_once
-        self._compiled: dict[object, _Compiled] = {}  # by the kind of scope: one org, all orgs or none
+        # By the statement ("select", "delete") and the kind of scope: one org, all orgs or none.
+        self._compiled: dict[tuple[str, object], _Statement] = {}
 
-    def all(self, **values) -> list:
+    def _statement(self, statement: str, values: dict, compile: Callable[[QuerySet, list[str]], _Statement]
+                   ) -> tuple[_Statement, int | None]:
+        """The `statement` compiled for the current kind of scope (by `compile`, the first time), and the org
+        id its run takes."""
         scope = current_scope()
         kind = "org" if isinstance(scope, int) else scope
-        compiled = self._compiled.get(kind)
+        compiled = self._compiled.get((statement, kind))
         if compiled is None:
             placeholders = {name: _OFFSET_SENTINEL if name == self.offset else _placeholder(name) for name in values}
             with placeholder_scope(_ORG_PLACEHOLDER) if kind == "org" else nullcontext():
-                compiled = self._compiled[kind] = _Compiled(self.build(**placeholders), list(values), self.offset)
-        return compiled.run(scope if kind == "org" else None, values, self.planned_once)
+                compiled = self._compiled[statement, kind] = compile(self._queryset(placeholders), list(values))
+        return compiled, scope if kind == "org" else None
+
+    def _queryset(self, placeholders: dict) -> QuerySet:
+        return self.build(**placeholders)
+
+    def all(self, **values) -> list:
+        compiled, org_id = self._statement("select", values, lambda rows, names: _Compiled(rows, names, self.offset))
+        return compiled.run(org_id, values, self.planned_once)
 
     def first(self, **values):
         rows = self.all(**values)
         return rows[0] if rows else None
+
+    def delete(self, **values) -> int:
+        """DELETE the rows in one statement; how many went. Only where that is all QuerySet.delete() would do
+        (Django's fast delete: nothing cascades from the model and no signal watches its deletes)."""
+        compiled, org_id = self._statement("delete", values, _compiled_delete)
+        return compiled.execute(org_id, values)
+
+
+def _compiled_delete(rows: QuerySet, names: list[str]) -> _Statement:
+    if rows.query.is_sliced or not Collector(using=rows.db, origin=rows).can_fast_delete(rows):
+        raise ValueError(f"{rows.model._meta.label} rows are deleted one by one (cascades, signals): not prepared.")
+    query = rows.query.chain(DeleteQuery)  # as QuerySet._raw_delete runs it
+    return _Statement(query.get_compiler(using=rows.db), names)
+
+
+class PreparedUpdate(PreparedQuery):
+    """`PreparedUpdate(build, fields=[...], expressions={...}).update(**values)` is
+    `build(**values).update(**{field: values[field]}, **expressions)` compiled once: `fields` take each
+    run's values, prepared as update() prepares them, `expressions` are fixed (F("version") + 1); the other
+    values are build's, as for a PreparedQuery."""
+
+    def __init__(self, build: Callable[..., QuerySet], *, fields: Iterable[str], expressions: dict | None = None):
+        super().__init__(build)
+        self.fields, self.expressions = list(fields), expressions or {}
+
+    def _queryset(self, placeholders: dict) -> QuerySet:
+        return self.build(**{name: value for name, value in placeholders.items() if name not in self.fields})
+
+    def update(self, **values) -> int:
+        """How many rows changed."""
+        compiled, org_id = self._statement("update", values, self._compiled_update)
+        connection = connections[compiled.db]
+        model_fields = compiled.model_fields
+        return compiled.execute(org_id, {name: model_fields[name].get_db_prep_save(value, connection)
+                                         if name in model_fields else value for name, value in values.items()})
+
+    def _compiled_update(self, rows: QuerySet, names: list[str]) -> _Statement:
+        query = rows.query.chain(UpdateQuery)
+        # Value(placeholder): the SQL takes a parameter there, which each run fills with the field's value.
+        query.add_update_values({**{name: Value(_placeholder(name)) for name in self.fields}, **self.expressions})
+        if query.related_updates:
+            raise ValueError("A prepared update changes one table.")
+        compiled = _Statement(query.get_compiler(using=rows.db), names)
+        compiled.model_fields = {name: rows.model._meta.get_field(name) for name in self.fields}
+        return compiled
+
+
+class IsAnyOf(Lookup):
+    """`column = ANY(values)`: a list of values as one array parameter, so one statement for any number of
+    them, which PostgreSQL prepares and plans once (an IN list is another statement for each length).
+    SQLite (the demo's) reads the list as JSON."""
+
+    lookup_name = "is_any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs}::{self.lhs.output_field.cast_db_type(connection)}[])", (*lhs_params, *rhs_params)
+
+    def as_sqlite(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} IN (SELECT value FROM json_each({rhs}))", (*lhs_params, *rhs_params)
+
+
+# SQLite takes no list as a parameter: IsAnyOf's list goes as JSON text (Django passes no other lists).
+sqlite3.register_adapter(list, json.dumps)
 
 
 def _insertable_fields(model) -> list:

@@ -61,6 +61,7 @@ def test_the_sqlite_demo_migrates_and_seeds_as_make_run_does(tmp_path):
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {
         "prefix": [2, ["pat.one", "pat.two"], [["pat.one@acme.example"], ["pat.two@acme.example"]]],
         "all": 3, "one": ["pat.two", [{"value": "pat.two@acme.example", "primary": True}], ["Engineering"]],
+        "patched": [204, ["sam.three"], 200, [False, "Pat One"]],
     }
     assert '"primary":true' in done.stdout  # a JSON boolean, not SQLite's 1 (which == True in Python)
 
@@ -88,10 +89,24 @@ assert scim.post("/scim/v2/Groups", json.dumps(group), content_type="application
 prefix = scim.get("/scim/v2/Users", {"filter": 'userName sw "PAT."', "count": "10"}).json()
 everyone = scim.get("/scim/v2/Users", {"count": "1"}).json()
 one = scim.get(f"/scim/v2/Users/{created['pat.two']}").json()
+# The prepared statements of a member PATCH (a list of ids as one parameter) and of a user PATCH, on SQLite.
+group_id = scim.get("/scim/v2/Groups").json()["Resources"][0]["id"]
+members = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+    {"op": "remove", "path": f'members[value eq "{created["pat.two"]}"]'},
+    {"op": "add", "path": "members", "value": [{"value": created["sam.three"]}]}]}
+member_patch = scim.patch(f"/scim/v2/Groups/{group_id}", json.dumps(members), content_type="application/scim+json")
+group_members = json.loads(b"".join(scim.get(f"/scim/v2/Groups/{group_id}").streaming_content))["members"]
+user_change = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+    {"op": "replace", "value": {"active": False, "displayName": "Pat One"}}]}
+user_patch = scim.patch(f"/scim/v2/Users/{created['pat.one']}", json.dumps(user_change),
+                        content_type="application/scim+json")
+pat_one = scim.get(f"/scim/v2/Users/{created['pat.one']}").json()
 print(json.dumps({
     "prefix": [prefix["totalResults"], [user["userName"] for user in prefix["Resources"]],
                [[email["value"] for email in user["emails"]] for user in prefix["Resources"]]],
     "all": everyone["totalResults"],
     "one": [one["userName"], one["emails"], [group["display"] for group in one["groups"]]],
+    "patched": [member_patch.status_code, [member["display"] for member in group_members], user_patch.status_code,
+                [pat_one["active"], pat_one["displayName"]]],
 }, separators=(",", ":")))
 """

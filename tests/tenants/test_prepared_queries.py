@@ -220,3 +220,74 @@ def test_a_model_with_init_receivers_is_built_by_from_db(org):
     finally:
         post_init.disconnect(receiver, sender=Membership)
     assert seen == [member.pk]
+
+
+def test_a_prepared_delete_removes_the_scoped_orgs_rows_only_and_compiles_once(org, other_org, monkeypatch):
+    from django.db.models import F, Value
+    from django.db.models.sql.compiler import SQLDeleteCompiler
+
+    from tenants.prepared_queries import IsAnyOf
+
+    users = [UserFactory(email=f"d{n}@example.com") for n in range(3)]
+    for user in users:
+        add_member(org, user)
+        add_member(other_org, user)
+    of_users = PreparedQuery(lambda user_ids: Membership.objects.filter(IsAnyOf(F("user_id"), Value(user_ids))))
+    compiled = []
+    original = SQLDeleteCompiler.as_sql
+    monkeypatch.setattr(SQLDeleteCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
+    with org_scope(org):
+        assert of_users.delete(user_ids=[users[0].pk, users[1].pk]) == 2
+        assert of_users.delete(user_ids=[users[2].pk, users[0].pk]) == 1  # one id matches nothing any more
+        assert not Membership.objects.exists()
+    with org_scope(other_org):
+        assert Membership.objects.count() == 3  # the same people's memberships of another org stay
+    assert len(compiled) == 1
+
+
+def test_a_delete_that_would_cascade_or_signal_is_not_prepared(org):
+    from scim.models import ScimUser
+
+    with org_scope(org), pytest.raises(ValueError, match="one by one"):
+        PreparedQuery(lambda name: ScimUser.objects.filter(user_name=name)).delete(name="ada")
+
+
+def test_a_prepared_update_sets_fields_as_update_would_in_the_scoped_org(org, other_org, monkeypatch):
+    from django.db.models import F, Value
+    from django.db.models.lookups import Exact
+    from django.db.models.sql.compiler import SQLUpdateCompiler
+
+    from tenants.prepared_queries import PreparedUpdate
+    from scim.models import Group
+
+    with org_scope(org):
+        ours = Group.objects.create(org=org, display_name="Engineering")
+    with org_scope(other_org):
+        theirs = Group.objects.create(org=other_org, display_name="Engineering")
+    rename = PreparedUpdate(lambda pk: Group.objects.filter(Exact(F("pk"), Value(pk))), fields=["display_name", "external_id"],
+                            expressions={"version": F("version") + 1})
+    compiled = []
+    original = SQLUpdateCompiler.as_sql
+    monkeypatch.setattr(SQLUpdateCompiler, "as_sql", lambda self, *a, **k: compiled.append(1) or original(self, *a, **k))
+    with org_scope(org):
+        assert rename.update(pk=ours.pk, display_name="Platform", external_id="ext-1") == 1
+        assert rename.update(pk=ours.pk, display_name="Platform 2", external_id=None) == 1  # None is NULL
+        assert rename.update(pk=theirs.pk, display_name="Stolen", external_id="x") == 0  # not this org's row
+        ours.refresh_from_db()
+    with org_scope(other_org):
+        theirs.refresh_from_db()
+    assert [ours.display_name, ours.external_id, ours.version] == ["Platform 2", None, 3]
+    assert [theirs.display_name, theirs.version] == ["Engineering", 1]
+    assert len(compiled) == 1
+
+
+def test_is_any_of_matches_a_list_of_strings_or_ids_as_one_parameter(org):
+    from django.db.models import F, Value
+
+    from tenants.prepared_queries import IsAnyOf
+
+    members = [add_member(org, UserFactory(email=f"a{n}@example.com")) for n in range(3)]
+    by_public_id = PreparedQuery(lambda ids: Membership.objects.filter(IsAnyOf(F("public_id"), Value(ids))).order_by("id"))
+    with org_scope(org):
+        assert by_public_id.all(ids=[members[2].public_id, members[0].public_id, "MBnone"]) == [members[0], members[2]]
+        assert by_public_id.all(ids=[]) == []
