@@ -161,3 +161,18 @@ def test_members_are_joined_by_nested_loop_and_the_callers_transaction_plans_fre
     with connection.cursor() as cursor:  # this test runs inside a transaction, as a caller's would
         cursor.execute("SELECT current_setting('enable_hashjoin'), current_setting('enable_mergejoin')")
         assert cursor.fetchone() == ("on", "on")
+
+
+def test_members_come_by_user_id_from_the_unique_index_without_a_sort(scim, scim_org):
+    """Whatever order they joined in: the (org, group, user) index gives them so, and the users' probes
+    then walk their index in order (scim.selectors._memberships)."""
+    users = make_users(scim, 3)
+    group_id = body_of(scim.post("/Groups", group_body("Ordered", users[::-1])))["id"]
+    with CaptureQueriesContext(connection) as captured:
+        assert [m["value"] for m in body_of(scim.get(f"/Groups/{group_id}"))["members"]] == users
+    (members_read,) = [query["sql"] for query in captured.captured_queries if 'FROM "scim_groupmembership"' in query["sql"]]
+    with connection.cursor() as cursor:  # as PostgreSQL plans it for a big table: indexes, no hash or merge
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+        cursor.execute(f"EXPLAIN {members_read}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "scim_membership_org_group_user_unique" in plan and "Sort" not in plan, plan
