@@ -1,6 +1,6 @@
-"""Django's PostgreSQL backend with a health check that does not ask the server, timestamptz read in C
-(config.timestamps) on every new connection, and cursors whose statements are prepared on the server
-(tenants.prepared_queries).
+"""Django's PostgreSQL backend with a health check that does not ask the server, timestamptz read by
+fromisoformat (config.timestamps) on every new connection, and cursors whose statements are prepared on
+the server (tenants.prepared_queries), which read timestamptz with psycopg's C loader.
 
 Django's check (CONN_HEALTH_CHECKS) sends `SELECT 1` before the first query of every request: a round
 trip per request, GETs included, with two context switches on each side (issue 14). A persistent
@@ -24,8 +24,12 @@ import psycopg
 from django.conf import settings
 from django.db.backends.postgresql import base
 from psycopg.pq import TransactionStatus
+from psycopg.postgres import types
+from psycopg.types.datetime import TimestamptzLoader
 
 from config import timestamps
+
+TIMESTAMPTZ_OID = types["timestamptz"].oid
 
 
 class _PreparingCursor(psycopg.Cursor):
@@ -61,7 +65,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            return self._prepare_cursor(_PreparingCursor(self.connection))
+            cursor = _PreparingCursor(self.connection)
+            if self.connection.info.timezone == self.timezone:
+                # psycopg's own loader, in C, reads a timestamptz in the session's zone, here Django's: the value
+                # Django's loader gives, 1.5 us sooner (a page of 100 users reads 200). Not the connection's:
+                # Django's cursors look for their loader's `timezone`, which the C class has not.
+                cursor.adapters.register_loader(TIMESTAMPTZ_OID, TimestamptzLoader)
+            return self._prepare_cursor(cursor)
 
     def is_usable(self) -> bool:
         connection = self.connection
