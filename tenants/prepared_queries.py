@@ -175,7 +175,7 @@ class PreparedQuery:
         self.offset = offset
         # False for a query that needs its values to be planned (a LIKE pattern serves an index only as a constant).
         self.planned_once = planned_once
-        # By the statement ("select", "delete") and the kind of scope: one org, all orgs or none.
+        # By the statement ("select", "delete", "update") and the kind of scope: one org, all orgs or none.
         self._compiled: dict[tuple[str, object], _Statement] = {}
 
     def _statement(self, statement: str, values: dict, compile: Callable[[QuerySet, list[str]], _Statement]
