@@ -108,7 +108,8 @@ def test_okta_consent_approve_in_chromium_then_code_exchange_and_scim(
     _sign_in_and_answer(page, okta, "Approve access", screenshot, "okta-consent")
     answer = okta_callback.answer()
     assert answer["state"] == okta["state"]
-    assert "Okta received the answer." in page.content()
+    # The callback records the request before it answers: wait for the page, not for the request.
+    page.get_by_text("Okta received the answer.").wait_for()
 
     callback_url = okta_callback.url + "?" + urlsplit(page.url).query
     token = okta["session"].fetch_token(live_server.url + TOKEN_PATH, authorization_response=callback_url,
