@@ -1,4 +1,4 @@
-"""`python -m bench seed|run|compare|dbwork|instructions|webhooks`: the SCIM benchmark (bench/README.md).
+"""`python -m bench seed|run|compare|dbwork|instructions|replica|webhooks`: the SCIM benchmark (bench/README.md).
 
 Runs from the repository root against its own database, whose name must start with idadmin_bench
 (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/idadmin_bench): `seed --reset` drops it.
@@ -66,6 +66,14 @@ def main(argv=None) -> None:
     instructions = commands.add_parser("instructions", help="the web process's CPU instructions per request (valgrind)")
     instructions.add_argument("--requests", type=int, default=200, help="measured requests per scenario")
     instructions.add_argument("--only", default="", help="comma-separated scenario names")
+    replica = commands.add_parser("replica", help="a streaming standby: list reads on it, its lag, its cost (private clusters)")
+    replica.add_argument("--users", type=int, default=1_000_000)
+    replica.add_argument("--orgs", type=int, default=1_000)
+    replica.add_argument("--duration", type=float, default=10.0, help="seconds per mixed-load run")
+    replica.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    replica.add_argument("--label", default="", help="a word for the results file name")
+    replica.add_argument("--clients", type=int, default=16, help="concurrent clients of the mixed load")
+    replica.add_argument("--rounds", type=int, default=2, help="mixed-load pairs, standby streaming then stopped")
     webhooks = commands.add_parser("webhooks", help="a burst of events to a webhook receiver, and an e-mail meanwhile")
     webhooks.add_argument("--events", type=int, default=10_000)
     args = parser.parse_args(argv)
@@ -104,6 +112,11 @@ def main(argv=None) -> None:
         from bench.instructions import measure_instructions
 
         measure_instructions(requests=args.requests, only=[name for name in args.only.split(",") if name])
+    elif args.command == "replica":
+        from bench.replica import replica_bench
+
+        replica_bench(users=args.users, orgs=args.orgs, duration=args.duration, clients=args.clients,
+                      workers=args.workers, rounds=args.rounds, label=args.label)
     elif args.command == "webhooks":
         from bench.webhooks import run_webhook_burst
 

@@ -27,22 +27,32 @@ def _as_postgres(*command: str) -> list[str]:
 
 
 class PrivatePostgres:
-    def __init__(self):
+    def __init__(self, standby_of: PrivatePostgres | None = None):
+        """A new cluster, or with `standby_of` a hot standby of that running one: its base backup, which
+        streams its WAL once started (`pg_basebackup -R` writes the connection to follow)."""
         self.port = _free_port()
         self.directory = Path(tempfile.mkdtemp(prefix="idadmin-pg-"))
         self.data = self.directory / "data"
         if os.geteuid() == 0:
             shutil.chown(self.directory, "postgres", "postgres")
-        subprocess.run(_as_postgres(str(BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                                    "--no-sync"), check=True, stdout=subprocess.DEVNULL)
+        if standby_of is None:
+            # initdb's pg_hba trusts replication connections from loopback too, which a standby needs.
+            command = [str(BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"]
+        else:
+            command = [str(BIN / "pg_basebackup"), "-D", str(self.data), "-R", "-X", "stream", "-c", "fast",
+                       "-h", "127.0.0.1", "-p", str(standby_of.port), "-U", "postgres"]
+        subprocess.run(_as_postgres(*command), check=True, stdout=subprocess.DEVNULL)
 
     def url(self, name: str = "postgres") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
 
-    def start(self) -> None:
+    def start(self, **settings: str) -> None:
+        """Started on its port; `settings` override the defaults (fsync is off: tests need no durability)."""
+        options = {"listen_addresses": "127.0.0.1", "fsync": "off", **settings}
+        flags = " ".join(f"-c {name}={value}" for name, value in options.items())
         subprocess.run(_as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.directory / "log"),
-                                    "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off",
-                                    "start"), check=True, stdout=subprocess.DEVNULL)
+                                    "-o", f"-p {self.port} -k {self.directory} {flags}", "start"),
+                       check=True, stdout=subprocess.DEVNULL)
 
     def stop(self) -> None:
         subprocess.run(_as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"),
