@@ -12,8 +12,9 @@ is gone; at worst a healthy one is reconnected. The check is one poll(2) with a 
 MySQL driver checks its pooled connections.
 
 A server that is frozen or cut off says nothing, to this check or to `SELECT 1`: the request's first
-query waits, and config.database_deadline cuts it loose either way. A connection that is not idle (a
-command in flight, say, after DatabaseNotAnswering) takes Django's own check, which refuses it.
+query waits, and config.database_deadline cuts it loose either way (it shuts the socket down, so the
+connection is closed). A connection that is not idle (a command in flight, say, after an exception
+interrupted psycopg's wait) takes Django's own check, which refuses it.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def test_a_connection_the_server_dropped_is_unusable_and_the_next_request_reconn
 
 
 def test_a_connection_with_a_command_in_flight_is_unusable(own_connection):
-    # As a request cut loose by config.database_deadline leaves it: sent, never answered.
+    # As an exception raised while psycopg waits leaves it: sent, never answered.
     own_connection.connection.pgconn.send_query(b"SELECT pg_sleep(2)")
     assert not own_connection.is_usable()
     own_connection.connection.cancel_safe()  # or the sleeping backend outlives the test, and its database
