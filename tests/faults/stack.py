@@ -90,14 +90,14 @@ class Stack:
 
     def serve(self, port: int, **env: str) -> subprocess.Popen:
         """The web server as production runs it (deploy/serve.py, 2 workers) on `port`, `env` on top."""
-        return self._spawn(sys.executable, "-m", "deploy.serve", env={
+        return self._spawn(sys.executable, "-m", "deploy.serve", log_name=f"server-{port}", env={
             "SERVER_BIND": f"127.0.0.1:{port}", "SERVER_WORKERS": "2", "SERVER_LOG_LEVEL": "warning", **env})
 
-    def _spawn(self, *command: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    def _spawn(self, *command: str, log_name: str = "", env: dict[str, str] | None = None) -> subprocess.Popen:
         # Each process's log outlives the run, for a failing test to point at.
         name = command[2] if command[1] == "-m" else Path(command[2]).name
         queue = command[command.index("--queues") + 1] if "--queues" in command else ""
-        log = open(LOGS / f"{name}{'-' + queue if queue else ''}.log", "a" if env else "w")
+        log = open(LOGS / f"{log_name or name}{'-' + queue if queue else ''}.log", "w")
         process = subprocess.Popen(command, cwd=REPO, env={**self.env, **(env or {})}, stdout=log,
                                    stderr=subprocess.STDOUT)
         self.processes.append(process)

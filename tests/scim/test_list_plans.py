@@ -48,7 +48,8 @@ def test_username_sw_is_one_flat_query_on_the_prefix_index_then_the_users_by_id(
     # escapes and PostgreSQL folds to the constant 'plan1%'.
     assert "COUNT(" in ids_sql and " IN (SELECT" not in ids_sql
     assert ids_sql.count("LIKE REPLACE(REPLACE(REPLACE('plan1'") == 2
-    assert explain(ids_sql).count("scim_user_org_username_prefix") == 2  # the page's ids and the count
+    # That both read the prefix index is the next test's, on 6,000 vacuumed rows: on these 600 the planner's
+    # costs for it and for (org_id, last_modified) are a near tie that tipped once in CI.
     # The users: one array parameter, so the statement is the same for any page (prepared once, issue 14).
     assert '"scim_scimuser"."id" = ANY(' in users_by_id_sql and "LIKE" not in users_by_id_sql
 
