@@ -18,7 +18,7 @@ STOCK_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/idadmin_bench_stock"
 
 
 def bench_environment() -> dict:
-    """The environment every bench process (this one, the server) runs with: production settings on loopback."""
+    """The environment every bench process (this one, gunicorn) runs with: production settings on loopback."""
     env = {
         "DATABASE_URL": DEFAULT_DATABASE_URL,
         "SECRET_KEY": "bench-only-secret-key-0123456789abcdef0123456789abcdef",
@@ -53,14 +53,14 @@ def main(argv=None) -> None:
     seed.add_argument("--orgs", type=int, default=100)
     seed.add_argument("--interleave", action="store_true", help="orgs' rows interleave, as concurrent provisioning leaves them")
     seed.add_argument("--reset", action="store_true", help="drop and recreate the bench database first")
-    run = commands.add_parser("run", help="serve as in production (deploy/serve.py) and measure each scenario")
-    _measuring_arguments(run, duration=8.0, workers="server worker processes")
+    run = commands.add_parser("run", help="serve with gunicorn and measure each scenario")
+    _measuring_arguments(run, duration=8.0, workers="gunicorn sync workers")
     run.add_argument("--clients", type=int, default=16, help="concurrent clients of the mixed load")
-    run.add_argument("--pgbouncer", action="store_true", help="the server reaches PostgreSQL through PgBouncer (transaction mode)")
+    run.add_argument("--pgbouncer", action="store_true", help="gunicorn reaches PostgreSQL through PgBouncer (transaction mode)")
     compare = commands.add_parser("compare", help="ours and stock django-scim2 side by side, alternated request by request")
     compare.add_argument("--users", type=int, default=20_000, help="users of the one org, on both sides")
     compare.add_argument("--group-size", type=int, default=5_000, help="members of the big group")
-    _measuring_arguments(compare, duration=5.0, workers="worker processes, each server")
+    _measuring_arguments(compare, duration=5.0, workers="gunicorn sync workers, each server")
     compare.add_argument("--reset", action="store_true", help="reseed both databases first")
     commands.add_parser("dbwork", help="statements and database ms per request, scenario by scenario (in-process)")
     instructions = commands.add_parser("instructions", help="the web process's CPU instructions per request (valgrind)")
@@ -70,7 +70,7 @@ def main(argv=None) -> None:
     replica.add_argument("--users", type=int, default=1_000_000)
     replica.add_argument("--orgs", type=int, default=1_000)
     replica.add_argument("--duration", type=float, default=10.0, help="seconds per mixed-load run")
-    replica.add_argument("--workers", type=int, default=2, help="server worker processes")
+    replica.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     replica.add_argument("--label", default="", help="a word for the results file name")
     replica.add_argument("--clients", type=int, default=16, help="concurrent clients of the mixed load")
     replica.add_argument("--rounds", type=int, default=2, help="mixed-load pairs, standby streaming then stopped")

@@ -2,8 +2,7 @@
 
 Both databases hold the same data (bench.seed's one-org layout; bench.stock.seed copies it into the
 peer's tables): `users` users with one e-mail each, a `group_size`-member group and a 10-member one. Both
-servers run as in production (deploy/serve.py: granian, workers prepared by deploy/worker.py, DEBUG off)
-on loopback ports.
+servers run under gunicorn with deploy/gunicorn.conf.py (sync workers, DEBUG off) on loopback ports.
 One client (bench.load, its own process) alternates request by request, ours then the peer's, with the
 same request for both: the same users, by userName, under each server's ids. Per scenario it reports
 each side's p50 and the median of per-pair ratios, peer time / ours (above 1: we are faster). A scenario
@@ -18,8 +17,8 @@ import sys
 
 import psycopg
 
-from bench.run import (ROOT, dataset, free_port, measure, plan_for_big_org, report_header, server_description,
-                       start_ours, start_server, take_token, wait_for, write_report)
+from bench.run import (ROOT, dataset, free_port, measure, plan_for_big_org, report_header, start_gunicorn, start_ours,
+                       take_token, wait_for, write_report)
 from bench.seed import BIG_GROUP, SMALL_GROUP, seed_database, seeded_groups
 
 SCENARIOS = [
@@ -122,7 +121,7 @@ def compare_bench(*, users: int, group_size: int, duration: float, workers: int,
     peer = _peer_plan(plan, stock_url, peer_port, group_size, peer_token)
     servers = [start_ours(ours_port, workers)]
     try:
-        servers.append(start_server("bench.stock.served:application", peer_port, workers, peer_env))
+        servers.append(start_gunicorn("bench.stock.wsgi", peer_port, workers, peer_env))
         wait_for(ours_port, servers[0])
         wait_for(peer_port, servers[1], {"Authorization": f"Bearer {peer_token}"})
         plan["token"] = take_token(plan)
@@ -143,7 +142,7 @@ def compare_bench(*, users: int, group_size: int, duration: float, workers: int,
     print_table(rows)
     report = {
         **report_header(),
-        "server": server_description(workers),
+        "server": {"gunicorn_workers": workers, "worker_class": "sync", "debug": False},
         "peer": "django-scim2 0.23.0 (bench/stock)", "ratio": "peer time / ours, median of per-pair ratios",
         "dataset": {**counts, "users": users, "group_size": group_size}, "duration_per_scenario_s": duration,
         "scenarios": rows,

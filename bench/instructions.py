@@ -3,7 +3,7 @@
 Counted by valgrind (callgrind), not timed: the same code and data give the same count whatever else
 the machine does, where a shared 2-core machine's throughput drifts by 30% between two runs of the
 same commit (bench/README.md, sixth round). Each scenario runs in-process (Django's WSGI handler, full
-middleware stack, the garbage collector set as the server's workers set it, bench.load's requests against
+middleware stack, the garbage collector set as gunicorn's workers set it, bench.load's requests against
 the seeded data, a token from the real token endpoint) twice under valgrind, side by side on the two
 cores: with no measured request and with `--requests` of them, after the same warm-up. The difference
 over the requests is one request's instructions. PostgreSQL's own work is not in it (`python -m bench
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -83,7 +84,6 @@ def _run_requests(spec_path: str, scenario: str, built: int, sent: int) -> None:
     from django.test import RequestFactory
 
     from bench.load import Requests
-    from deploy.worker import tune_garbage_collector
 
     plan = json.loads(Path(spec_path).read_text())
     if scenario in CHANGES_GROUPS:
@@ -108,8 +108,8 @@ def _run_requests(spec_path: str, scenario: str, built: int, sent: int) -> None:
         if not statuses[0].startswith(("2", "3")):
             sys.exit(f"{scenario}: {statuses[0]}")
 
-    # The garbage collector as the server's workers run it (deploy/worker.py), once the process is loaded.
-    tune_garbage_collector()
+    # The garbage collector as gunicorn's workers run it (deploy/gunicorn.conf.py), once the process is loaded.
+    runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["post_worker_init"](None)
     for environ in environs[:WARMUP_REQUESTS]:
         send(environ)
     for environ in environs[WARMUP_REQUESTS:WARMUP_REQUESTS + sent]:

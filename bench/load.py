@@ -1,7 +1,7 @@
 """The load driver: `python -m bench.load <spec.json>` runs one scenario and prints its timings as JSON.
 
 A separate process from the server and from the bench's own Django: `clients` threads, each with one
-HTTP/1.1 connection (http.client, kept alive, reconnecting when the server closes it), send requests
+HTTP/1.1 connection (http.client, reconnecting when gunicorn's sync workers close it), send requests
 back to back for `duration` seconds. Latency is measured per request, connect included.
 
 With two plans (`python -m bench compare`), one client alternates request by request between the two

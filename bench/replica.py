@@ -9,13 +9,13 @@ wait for the standby). Measured:
   captured in-process through the full middleware stack) run on the primary and on the standby,
   alternated: whether the standby serves the page as fast;
 - how long a commit on the primary takes to become visible on the standby: a probe commits an UPDATE on the
-  primary every 50 ms and polls the standby until it reads it; idle and under the mixed load (the server on
+  primary every 50 ms and polls the standby until it reads it; idle and under the mixed load (gunicorn on
   the primary, `clients` clients), with pg_stat_replication's replay_lag sampled alongside;
 - what the standby costs the primary: the mixed load's requests/s with the standby streaming and with it
   stopped, alternated; the CPU of the primary's WAL sender and of the standby's processes, and the WAL
   written, per request.
 
-Both clusters share this machine's cores with the server and the load, so the standby's CPU is paid here,
+Both clusters share this machine's cores with gunicorn and the load, so the standby's CPU is paid here,
 not on a host of its own: the requests/s pair is an upper bound of that cost.
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 from bench.load import Requests
 from bench.run import (
     ROOT, WARMUP_REQUESTS, MAX_REQUESTS_PER_CLIENT, drive, free_port, plan_for_big_org, plan_with_in_process_token,
-    report_header, server_description, start_ours, take_token, wait_for, write_report,
+    report_header, start_ours, take_token, wait_for, write_report,
 )
 
 LIST_PAGES = 50
@@ -287,7 +287,7 @@ def replica_bench(*, users: int, orgs: int, duration: float, clients: int, worke
             if cluster is not None:
                 cluster.remove()
     report = {**report_header(), "dataset": {"users": users, "orgs": orgs, "interleaved": True},
-              "server": {**server_description(workers), "clients": clients, "duration_per_run_s": duration},
+              "server": {"gunicorn_workers": workers, "clients": clients, "duration_per_run_s": duration},
               "base_backup_seconds": base_backup_seconds, "list_page_reads": list_reads, "idle_lag": idle_lag,
               "mixed": mixed}
     write_report("replica", label, report)

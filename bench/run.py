@@ -1,12 +1,11 @@
 """`python -m bench run`: the production server configuration on loopback, measured scenario by scenario.
 
-The production server (deploy/serve.py: granian, a worker process per application thread, DEBUG off) serves
-the bench database; a token is
+gunicorn with deploy/gunicorn.conf.py (sync workers, DEBUG off) serves the bench database; a token is
 taken through the real token endpoint (client credentials); each scenario is driven by bench.load in
 its own process, one client for latencies, `clients` for the mixed load. Prints a table and writes
 bench/results/run-<time>.json with the commit, the machine and the dataset.
 
-With `pgbouncer`, the server reaches PostgreSQL through Debian's PgBouncer in transaction mode, started
+With `pgbouncer`, gunicorn reaches PostgreSQL through Debian's PgBouncer in transaction mode, started
 on a free loopback port with a temporary configuration and stopped at the end.
 """
 
@@ -165,17 +164,15 @@ def dataset() -> dict:
     return counts
 
 
-def start_server(target: str, port: int, workers: int, env: dict) -> subprocess.Popen:
-    """`target` served as in production (deploy/serve.py) on a loopback port."""
-    from deploy.serve import command
-
-    env = {**os.environ, **env, "SERVER_BIND": f"127.0.0.1:{port}", "SERVER_WORKERS": str(workers),
-           "SERVER_LOG_LEVEL": "warning"}
-    return subprocess.Popen(command(target, env), cwd=ROOT, env=env)
+def start_gunicorn(app: str, port: int, workers: int, env: dict) -> subprocess.Popen:
+    """`app` under gunicorn with deploy/gunicorn.conf.py (sync workers, its hooks) on a loopback port."""
+    env = {**os.environ, **env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
+    return subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), app, "-c",
+                             str(ROOT / "deploy" / "gunicorn.conf.py")], cwd=ROOT, env=env)
 
 
 def start_ours(port: int, workers: int, database_env: dict | None = None) -> subprocess.Popen:
-    return start_server("deploy.wsgi:application", port, workers, {**(database_env or {}),
+    return start_gunicorn("config.wsgi", port, workers, {**(database_env or {}),
         "PUBLIC_BASE_URL": f"https://127.0.0.1:{port}", "TRUST_X_FORWARDED_PROTO": "1",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         # The limits stay on (their Redis round trips are part of every request), high enough not to bite.
@@ -183,16 +180,10 @@ def start_ours(port: int, workers: int, database_env: dict | None = None) -> sub
     })
 
 
-def server_description(workers: int) -> dict:
-    from importlib.metadata import version
-
-    return {"server": f"granian {version('granian')}", "workers": workers, "threads_per_worker": 1, "debug": False}
-
-
 def wait_for(port: int, server: subprocess.Popen, headers: dict | None = None) -> None:
     for _ in range(150):
         if server.poll() is not None:
-            sys.exit("bench run: the server exited")
+            sys.exit("bench run: gunicorn exited")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             connection.request("GET", "/scim/v2/ServiceProviderConfig",
@@ -202,7 +193,7 @@ def wait_for(port: int, server: subprocess.Popen, headers: dict | None = None) -
         except OSError:
             pass
         time.sleep(0.2)
-    sys.exit("bench run: the server did not answer")
+    sys.exit("bench run: gunicorn did not answer")
 
 
 PGBOUNCER = "/usr/sbin/pgbouncer"
@@ -211,7 +202,7 @@ PGBOUNCER_POOL_SIZE = 10
 
 def _pgbouncer(port: int, directory: Path) -> tuple[subprocess.Popen, dict]:
     """PgBouncer in transaction mode in front of the bench database, and the environment that points
-    the server at it. The session settings config.settings would send as `options` (which PgBouncer
+    gunicorn at it. The session settings config.settings would send as `options` (which PgBouncer
     refuses) are set on each server connection by connect_query instead."""
     from django.conf import settings
 
@@ -346,7 +337,7 @@ def run_bench(*, duration: float, clients: int, workers: int, only: list[str], l
     print_table(results)
     report = {
         **report_header(),
-        "server": {**server_description(workers),
+        "server": {"gunicorn_workers": workers, "worker_class": "sync", "debug": False,
                    "pooler": f"{_pgbouncer_version()}, transaction mode, pool of {PGBOUNCER_POOL_SIZE}" if pgbouncer else None},
         "dataset": counts, "org_users": plan["org_users"], "duration_per_scenario_s": duration,
         "scenarios": results,

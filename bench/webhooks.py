@@ -1,6 +1,6 @@
 """`python -m bench webhooks`: a burst of directory events against the production processes.
 
-On the fault tests' stack (tests/faults/stack.py: a private PostgreSQL and Redis, the web server, the outbox
+On the fault tests' stack (tests/faults/stack.py: a private PostgreSQL and Redis, gunicorn, the outbox
 relay, one Celery worker with beat), an org with a webhook endpoint on loopback records N events in
 transactions of 1,000, as an IdP's import would; halfway through, an owner invites someone. Measured:
 when the receiver holds every event (each verified with standardwebhooks, in order, once) and how long

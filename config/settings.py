@@ -147,8 +147,7 @@ elif DEBUG and DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # outbox relay claims rows, so the outbox's SKIP LOCKED requirement does not apply.
     SILENCED_SYSTEM_CHECKS = ["celery_outbox.E001"]
 # A web request gives up on a PostgreSQL that has not answered for this long (a frozen server never
-# fires its own timeouts): config.database_deadline, armed around each request of a production
-# worker (deploy/worker.py).
+# fires its own timeouts): config.database_deadline, armed around each request by deploy/gunicorn.conf.py.
 # A statement still running after this long is cut too (a wait is a wait). 0 turns it off.
 DATABASE_WAIT_LIMIT_SECONDS = float(os.environ.get("DATABASE_WAIT_LIMIT_SECONDS", "6"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -17,7 +17,7 @@ def render(*, listen: str, upstream: str, run_dir: str, daemon: bool = True) -> 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--listen", default="127.0.0.1:8000", help="nginx's listen directive")
-    parser.add_argument("--upstream", default="127.0.0.1:8001", help="the web server's address (deploy/serve.py)")
+    parser.add_argument("--upstream", default="127.0.0.1:8001", help="gunicorn's address")
     parser.add_argument("--run-dir", default="/run/idadmin-nginx", help="pid, logs and temporary files")
     parser.add_argument("--foreground", action="store_true", help="daemon off (under systemd or a container)")
     arguments = parser.parse_args()

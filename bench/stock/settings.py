@@ -33,7 +33,7 @@ DATABASES["default"]["OPTIONS"] = {
     "connect_timeout": 3,
     "options": "-c statement_timeout=10000 -c lock_timeout=5000 -c idle_in_transaction_session_timeout=60000",
 }
-# Read by deploy/worker.py, which prepares both servers' workers (config.database_deadline).
+# Read by deploy/gunicorn.conf.py's request hooks, which both servers share (config.database_deadline).
 DATABASE_WAIT_LIMIT_SECONDS = 6.0
 
 SCIM_SERVICE_PROVIDER = {

@@ -102,7 +102,7 @@ GROUP_ATTRIBUTES = {
 RELATIONS = {"emails": (ScimUserEmail, "user"), "memberships": (GroupMembership, "group")}
 
 # Bounds on a filter, checked on its tokens before it is parsed (parser and translator recurse):
-# 2,048 characters fit a URL inside nginx's 16 KiB request line (deploy/nginx.conf) even percent-encoded (x3).
+# 2,048 characters fit a URL inside gunicorn's --limit-request-line 8190 even percent-encoded (x3).
 MAX_FILTER_LENGTH = 2048
 MAX_FILTER_COMPARISONS = 32
 MAX_FILTER_NESTING = 8

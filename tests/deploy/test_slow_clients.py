@@ -1,9 +1,8 @@
-"""The reference deployment (deploy/) on loopback: nginx from Debian buffering requests in front of the
-server's workers (deploy/serve.py: one application thread each). Clients that announce a body and trickle
-it in must not hold up anyone else.
+"""The reference deployment (deploy/) on loopback: nginx from Debian buffering requests in front of
+gunicorn's sync workers. Clients that announce a body and trickle it in must not hold up anyone else.
 
-The control half shows why nginx is there: sent straight to the server, the same stalled uploads occupy
-both workers' threads and a plain GET waits behind them.
+The control half shows why nginx is there: sent straight to gunicorn, the same stalled uploads occupy
+both sync workers and a plain GET waits behind them.
 """
 
 from __future__ import annotations
@@ -57,20 +56,20 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def start_server(stack: ExitStack, port: int, **extra_env: str) -> subprocess.Popen:
-    """deploy/serve.py with 2 workers on `port`, on the test database."""
+def start_gunicorn(stack: ExitStack, port: int) -> None:
     database = connection.settings_dict
     env = {
         **os.environ, "DEBUG": "0", "SECRET_KEY": settings.SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL, "SECURE_SSL_REDIRECT": "0", "LOG_LEVEL": "WARNING",
-        "SERVER_BIND": f"127.0.0.1:{port}", "SERVER_WORKERS": "2", "SERVER_LOG_LEVEL": "warning", **extra_env,
     }
-    process = subprocess.Popen([sys.executable, "-m", "deploy.serve"], cwd=REPO, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
     stack.callback(stop, process)
     wait_for_port(port, process)
-    return process
 
 
 def start_nginx(stack: ExitStack, port: int, upstream_port: int) -> None:
@@ -87,13 +86,12 @@ def start_nginx(stack: ExitStack, port: int, upstream_port: int) -> None:
 
 
 def stall_uploads(stack: ExitStack, port: int) -> None:
-    """Connections that announce a 1,000-byte token request and send one byte of it. The token endpoint reads
-    the body before it can answer anything (an unauthenticated SCIM POST is refused from its headers)."""
+    """Connections that announce a 1,000-byte SCIM body and send one byte of it."""
     for _ in range(STALLED_UPLOADS):
         stalled = socket.create_connection(("127.0.0.1", port))
         stack.callback(stalled.close)
-        stalled.sendall(b"POST /oauth/v2/token HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ng")
+        stalled.sendall(b"POST /scim/v2/Users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/scim+json\r\n"
+                        b"Content-Length: 1000\r\n\r\n{")
     time.sleep(0.5)  # let the server pick them up
 
 
@@ -103,16 +101,16 @@ def get_discovery(port: int, timeout: float) -> int:
 
 def test_stalled_uploads_do_not_delay_other_requests_behind_nginx():
     assert Path(NGINX).exists(), "nginx is not installed (.ci/run installs Debian's nginx-light)"
-    server_port, nginx_port = free_port(), free_port()
+    gunicorn_port, nginx_port = free_port(), free_port()
     with ExitStack() as stack:
-        start_server(stack, server_port)
-        start_nginx(stack, nginx_port, server_port)
+        start_gunicorn(stack, gunicorn_port)
+        start_nginx(stack, nginx_port, gunicorn_port)
         assert get_discovery(nginx_port, timeout=10) == 200
 
         stall_uploads(stack, nginx_port)
         assert [get_discovery(nginx_port, timeout=3) for _ in range(10)] == [200] * 10
 
-        # Control: the same stalled uploads sent straight to the server hold both of its workers.
-        stall_uploads(stack, server_port)
+        # Control: the same stalled uploads sent straight to gunicorn hold both of its workers.
+        stall_uploads(stack, gunicorn_port)
         with pytest.raises(requests.exceptions.ReadTimeout):
-            get_discovery(server_port, timeout=3)
+            get_discovery(gunicorn_port, timeout=3)

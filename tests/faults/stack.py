@@ -1,5 +1,5 @@
 """The production processes on loopback, on a private PostgreSQL and a private Redis that fault tests
-stop and freeze (never the shared ones): the web server (deploy/serve.py, 2 workers), the outbox
+stop and freeze (never the shared ones): gunicorn (deploy/gunicorn.conf.py, 2 sync workers), the outbox
 relay, a Celery worker that writes e-mails to files (with beat) and one for webhook deliveries. Plus the clients that load it.
 """
 
@@ -79,7 +79,8 @@ class Stack:
         self.demo = json.loads(seed.stdout[seed.stdout.index("{"):])
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        server = self.serve(port)
+        server = self._spawn(sys.executable, "-m", "gunicorn", "config.wsgi", "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
+                             "--bind", f"127.0.0.1:{port}", "--workers", "2")
         self.processes.append(start_relay(self.env, log=open(LOGS / "relay.log", "w")))
         worker = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "--loglevel", "WARNING",
                   "--without-heartbeat", "--without-mingle", "--without-gossip"]
@@ -88,18 +89,12 @@ class Stack:
         self._spawn(*worker, "--queues", "webhooks", "--hostname", "webhooks@%h")
         wait_for_port(port, server)
 
-    def serve(self, port: int, **env: str) -> subprocess.Popen:
-        """The web server as production runs it (deploy/serve.py, 2 workers) on `port`, `env` on top."""
-        return self._spawn(sys.executable, "-m", "deploy.serve", log_name=f"server-{port}", env={
-            "SERVER_BIND": f"127.0.0.1:{port}", "SERVER_WORKERS": "2", "SERVER_LOG_LEVEL": "warning", **env})
-
-    def _spawn(self, *command: str, log_name: str = "", env: dict[str, str] | None = None) -> subprocess.Popen:
+    def _spawn(self, *command: str) -> subprocess.Popen:
         # Each process's log outlives the run, for a failing test to point at.
         name = command[2] if command[1] == "-m" else Path(command[2]).name
         queue = command[command.index("--queues") + 1] if "--queues" in command else ""
-        log = open(LOGS / f"{log_name or name}{'-' + queue if queue else ''}.log", "w")
-        process = subprocess.Popen(command, cwd=REPO, env={**self.env, **(env or {})}, stdout=log,
-                                   stderr=subprocess.STDOUT)
+        log = open(LOGS / f"{name}{'-' + queue if queue else ''}.log", "w")
+        process = subprocess.Popen(command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.processes.append(process)
         return process
 

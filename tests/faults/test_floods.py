@@ -1,4 +1,4 @@
-"""Floods against a live server with the production rate limits on (counters in the stack's Redis):
+"""Floods against a live gunicorn with the production rate limits on (counters in the stack's Redis):
 a SCIM credential that sends far more than any IdP does is answered 429 with a SCIM error body and
 Retry-After, and a client guessing its secret at the token endpoint is throttled."""
 
@@ -15,6 +15,7 @@ import requests
 from tenants.rate_limits import SCIM_WINDOW_SECONDS
 from tests.deploy.test_slow_clients import free_port, wait_for_port
 
+from .stack import REPO
 
 pytestmark = pytest.mark.xdist_group("faults")
 SCIM_REQUESTS = 2000
@@ -24,10 +25,12 @@ WRONG_SECRETS = 500
 
 @pytest.fixture(scope="module")
 def limited(stack):
-    """A second server on the stack's database and Redis, with rate limits on (the stack's are off)."""
+    """A second gunicorn on the stack's database and Redis, with rate limits on (the stack's are off)."""
     port = free_port()
-    # A fifth of the default rate, so that even a busy CI machine floods past it.
-    server = stack.serve(port, RATE_LIMITS_ENABLED="1", SCIM_RATE_PER_CREDENTIAL=str(SCIM_RATE))
+    server = stack._spawn(sys.executable, "-m", "gunicorn", "config.wsgi", "-c", str(REPO / "deploy" / "gunicorn.conf.py"),
+                          "--bind", f"127.0.0.1:{port}", "--workers", "2", "--env", "RATE_LIMITS_ENABLED=1",
+                          # A fifth of the default, so that even a busy CI machine floods past it.
+                          "--env", f"SCIM_RATE_PER_CREDENTIAL={SCIM_RATE}")
     wait_for_port(port, server)
     yield f"http://127.0.0.1:{port}"
     server.terminate()
