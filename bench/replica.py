@@ -28,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.load import Requests
+from bench.load import Requests, percentile
 from bench.run import (
     ROOT, WARMUP_REQUESTS, MAX_REQUESTS_PER_CLIENT, drive, free_port, plan_for_big_org, plan_with_in_process_token,
     report_header, start_ours, take_token, wait_for, write_report,
@@ -50,8 +50,8 @@ def _percentiles(values: list[float]) -> dict:
     values = sorted(values)
     if not values:
         return {"samples": 0}
-    return {"samples": len(values), "p50_ms": round(values[len(values) // 2], 2),
-            "p95_ms": round(values[min(len(values) - 1, int(0.95 * len(values)))], 2), "max_ms": round(values[-1], 2)}
+    return {"samples": len(values), "p50_ms": round(percentile(values, 0.50), 2),
+            "p95_ms": round(percentile(values, 0.95), 2), "max_ms": round(values[-1], 2)}
 
 
 class _ScimReads:
@@ -161,14 +161,8 @@ def wait_until_standby_reads(standby_url: str, n: int) -> None:
     sys.exit("bench replica: the standby did not catch up in 60 s")
 
 
-def _cluster_pids(cluster) -> list[int]:
-    postmaster = (cluster.data / "postmaster.pid").read_text().split()[0]
-    children = subprocess.run(["pgrep", "-P", postmaster], capture_output=True, text=True).stdout.split()
-    return [int(postmaster), *map(int, children)]
-
-
 def _wal_senders(primary) -> list[int]:
-    return [pid for pid in _cluster_pids(primary)
+    return [pid for pid in primary.pids()
             if b"walsender" in Path(f"/proc/{pid}/cmdline").read_bytes()]
 
 
@@ -194,7 +188,7 @@ def measure_mixed(plan: dict, *, clients: int, duration: float, primary, primary
     spec = {"plan": plan, "scenario": "mixed", "clients": clients, "duration": duration}
     drive({**spec, "limit": WARMUP_REQUESTS})
     senders = _wal_senders(primary) if standby else []
-    standby_pids = _cluster_pids(standby) if standby else []
+    standby_pids = standby.pids() if standby else []
     cpu_before = (_cpu_seconds(senders), _cpu_seconds(standby_pids), _own_cpu_seconds())
     wal_before = _wal_lsn(primary_url)
     probe = VisibilityProbe(*probe_urls) if standby else None

@@ -58,15 +58,20 @@ class PrivatePostgres:
         subprocess.run(_as_postgres(str(BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
-    def freeze(self, frozen: bool) -> None:
-        """SIGSTOP (or SIGCONT) every process of the cluster: it accepts connections and never answers."""
+    def pids(self) -> list[int]:
+        """The cluster's processes: the postmaster and its children."""
         # Backends rename themselves ("postgres: postgres idadmin 127.0.0.1(5123) idle"): find them as the
-        # postmaster's children, as a paused machine would stop them too.
+        # postmaster's children.
         postmaster = (self.data / "postmaster.pid").read_text().split()[0]
         children = subprocess.run(["pgrep", "-P", postmaster], capture_output=True, text=True).stdout.split()
-        for pid in [postmaster, *children]:
+        return [int(postmaster), *map(int, children)]
+
+    def freeze(self, frozen: bool) -> None:
+        """SIGSTOP (or SIGCONT) every process of the cluster, as a paused machine would stop them: it accepts
+        connections and never answers."""
+        for pid in self.pids():
             try:
-                os.kill(int(pid), signal.SIGSTOP if frozen else signal.SIGCONT)
+                os.kill(pid, signal.SIGSTOP if frozen else signal.SIGCONT)
             except ProcessLookupError:
                 pass  # a backend that ended after pgrep listed it
 
